@@ -1,0 +1,69 @@
+# ganbook: `make book` builds the HTML book, `make test` runs every test. Both set up what
+# they need (virtualenv, packages, data, offline JavaScript) on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.ganbook-installed
+DATA   := data/mnist10k.npz
+VENDOR := _vendor/.complete
+# Offline copies of the JavaScript the rendered book needs (served from _build/html/_static).
+MATHJAX      := mathjax@3.2.2
+HTML_MANAGER := @jupyter-widgets/html-manager@1.0.15
+REQUIREJS    := requirejs@2.3.8
+
+.PHONY: help setup book execute lab test bench clean
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make book     build the HTML book into _build/html (sets everything up first)"
+	@echo "make test     unit tests + nbval on every notebook + browser test (sets up first)"
+	@echo "make execute  re-run every notebook in place, in _toc.yml order"
+	@echo "make lab      open the notebooks in JupyterLab"
+	@echo "make bench    measure training throughput (see README)"
+	@echo "make clean    remove the build, caches and vendored JavaScript (keeps .venv and data)"
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ganbook)" >/dev/null
+	@touch $@
+
+$(DATA): $(STAMP)
+	$(PY) -m ganbook.data
+
+$(VENDOR):
+	@command -v npm >/dev/null || { echo "npm is needed to fetch MathJax and the widget manager (Debian: apt-get install npm)"; exit 1; }
+	rm -rf _vendor && mkdir -p _vendor/.pack
+	cd _vendor/.pack && npm pack --silent $(MATHJAX) $(HTML_MANAGER) $(REQUIREJS) >/dev/null
+	cd _vendor/.pack && for t in *.tgz; do mkdir -p "$${t%.tgz}" && tar xzf "$$t" -C "$${t%.tgz}"; done
+	mkdir -p _vendor/mathjax _vendor/html-manager
+	cp -r _vendor/.pack/mathjax-*/package/es5/. _vendor/mathjax/
+	rm -rf _vendor/mathjax/sre _vendor/mathjax/a11y
+	cp _vendor/.pack/jupyter-widgets-html-manager-*/package/dist/* _vendor/html-manager/
+	rm -f _vendor/html-manager/*.map
+	cp _vendor/.pack/requirejs-*/package/require.js _vendor/require.js
+	rm -rf _vendor/.pack
+	@touch $@
+
+setup: $(STAMP) $(DATA) $(VENDOR)
+
+book: setup
+	rm -rf _build/html
+	$(VENV)/bin/jupyter-book build . --builder html -W --keep-going
+	@echo "Book built: $(CURDIR)/_build/html/index.html"
+
+execute: setup
+	$(PY) -m ganbook.execute
+
+lab: setup
+	$(VENV)/bin/jupyter lab book/
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) -m ganbook.bench
+
+clean:
+	rm -rf _build _vendor .pytest_cache .hypothesis
