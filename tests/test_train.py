@@ -1,0 +1,242 @@
+"""Algorithm 1: k steps, the three generator losses, exact resume, NaN guard, argument checks."""
+
+import numpy as np
+import pytest
+import torch
+
+from ganbook import train as T
+from ganbook.models import Discriminator, Generator
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, size=(128, 28, 28), dtype=np.uint8)
+
+
+def tiny():
+    return Generator(4, (16,)), Discriminator((16, 8), dropout=0.2)
+
+
+def run(data, steps=6, **kwargs):
+    kwargs.setdefault("progress", False)
+    kwargs.setdefault("batch_size", 8)
+    if "generator" not in kwargs:
+        kwargs["generator"], kwargs["discriminator"] = None, None
+        torch.manual_seed(123)
+        kwargs["generator"], kwargs["discriminator"] = tiny()
+    return T.train(data=data, steps=steps, **kwargs)
+
+
+def weights(result):
+    return {**{f"g.{k}": v for k, v in result.generator.state_dict().items()},
+            **{f"d.{k}": v for k, v in result.discriminator.state_dict().items()}}
+
+
+def assert_same_weights(a, b):
+    wa, wb = weights(a), weights(b)
+    assert wa.keys() == wb.keys()
+    for key in wa:
+        assert torch.equal(wa[key], wb[key]), key
+
+
+def test_history_shapes_and_ranges(data):
+    result = run(data, steps=7, snapshot_every=3, n_snapshot=5)
+    assert result.step == 7
+    for key in T.HISTORY_KEYS:
+        assert result.history[key].shape == (7,)
+        assert np.isfinite(result.history[key]).all()
+    assert ((result.history["d_real"] > 0) & (result.history["d_real"] < 1)).all()
+    assert ((result.history["d_fake"] > 0) & (result.history["d_fake"] < 1)).all()
+    assert result.snapshot_steps == [0, 3, 6, 7]
+    assert all(s.shape == (5, 28, 28) and s.dtype == np.float32 for s in result.snapshots)
+    assert all(s.min() >= 0 and s.max() <= 1 for s in result.snapshots)
+
+
+def test_seeded_runs_are_identical_and_seeds_matter(data):
+    a, b = run(data, seed=1), run(data, seed=1)
+    assert_same_weights(a, b)
+    np.testing.assert_array_equal(a.history["d_loss"], b.history["d_loss"])
+    c = run(data, seed=2)
+    assert not torch.equal(a.generator.net[0].weight, c.generator.net[0].weight)
+
+
+def test_default_models_are_built_after_seeding(data):
+    a = T.train(data=data, steps=2, batch_size=8, progress=False, seed=3)
+    b = T.train(data=data, steps=2, batch_size=8, progress=False, seed=3)
+    assert isinstance(a.generator, Generator) and isinstance(a.discriminator, Discriminator)
+    assert_same_weights(a, b)
+
+
+def test_callers_rng_is_left_alone(data):
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    T.train(data=data, steps=2, batch_size=8, progress=False)  # builds and trains with its own seed
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_k_discriminator_steps_per_generator_step(data, tmp_path):
+    calls = {"d": 0}
+    g, d = tiny()
+    original = d.forward
+
+    def counting_forward(x):
+        calls["d"] += 1
+        return original(x)
+
+    d.forward = counting_forward
+    result = run(data, steps=5, k=3, generator=g, discriminator=d, checkpoint_dir=tmp_path)
+    # Each step: k discriminator forwards (real and fake together) and one for the generator.
+    assert calls["d"] == 5 * (3 + 1)
+    assert result.history["d_loss"].shape == (5,)
+    # Adam counted 15 discriminator updates and 5 generator updates.
+    state = T.load_checkpoint(tmp_path / T.CHECKPOINT_NAME)
+    assert {int(s["step"]) for s in state["opt_d"]["state"].values()} == {15}
+    assert {int(s["step"]) for s in state["opt_g"]["state"].values()} == {5}
+
+
+@pytest.mark.parametrize("loss", T.GENERATOR_LOSSES)
+def test_every_generator_loss_trains(data, loss):
+    result = run(data, steps=4, generator_loss=loss)
+    assert np.isfinite(result.history["g_loss"]).all()
+    if loss == "saturating":
+        assert (result.history["g_loss"] <= 0).all()  # log(1 - D) <= 0
+    else:
+        assert (result.history["g_loss"] >= 0).all()
+
+
+def test_loss_formulas_match_bce():
+    logits_r, logits_f = torch.randn(10), torch.randn(10)
+    bce = torch.nn.functional.binary_cross_entropy
+    expected = bce(torch.sigmoid(logits_r), torch.ones(10)) + bce(torch.sigmoid(logits_f), torch.zeros(10))
+    torch.testing.assert_close(T.discriminator_loss(logits_r, logits_f), expected)
+    smoothed = bce(torch.sigmoid(logits_r), torch.full((10,), 0.9)) + bce(torch.sigmoid(logits_f), torch.zeros(10))
+    torch.testing.assert_close(T.discriminator_loss(logits_r, logits_f, 0.1), smoothed)
+    torch.testing.assert_close(T.generator_loss_from_logits(logits_f, "non_saturating"),
+                               -torch.log(torch.sigmoid(logits_f)).mean())
+    torch.testing.assert_close(T.generator_loss_from_logits(logits_f, "saturating"),
+                               torch.log(1 - torch.sigmoid(logits_f)).mean())
+
+
+def test_custom_discriminator_without_config(data):
+    class MinibatchStdD(torch.nn.Module):  # a custom module: no config(), batch-dependent output
+        def __init__(self):
+            super().__init__()
+            self.body = torch.nn.Sequential(torch.nn.Linear(784, 16), torch.nn.LeakyReLU(0.2))
+            self.head = torch.nn.Linear(17, 1)
+
+        def features(self, x):
+            return self.body(x.reshape(len(x), -1))
+
+        def forward(self, x):
+            h = self.features(x)
+            return self.head(torch.cat([h, h.std(0).mean().expand(len(h), 1)], 1)).squeeze(1)
+
+    for loss in ("non_saturating", "feature_matching"):
+        result = run(data, steps=3, generator=Generator(4, (16,)), discriminator=MinibatchStdD(), generator_loss=loss)
+        assert result.history["g_loss"].shape == (3,)
+
+
+@pytest.mark.parametrize("ema", [None, 0.9])
+def test_exact_resume_after_interruption(data, tmp_path, ema):
+    common = dict(k=2, seed=5, snapshot_every=4, n_snapshot=3, ema_decay=ema)
+    full = run(data, steps=12, **common)
+
+    class Interrupt(Exception):
+        pass
+
+    def stop_at_7(step, _generator):
+        if step == 7:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        run(data, steps=12, checkpoint_every=5, checkpoint_dir=tmp_path, callback=stop_at_7, **common)
+    state = T.load_checkpoint(tmp_path / T.CHECKPOINT_NAME)
+    assert state["step"] == 5  # the last checkpoint before the interruption
+    resumed = run(data, steps=12, checkpoint_dir=tmp_path, resume=True, **common)
+    assert resumed.step == 12
+    assert_same_weights(full, resumed)
+    if ema is not None:
+        for a, b in zip(full.raw_generator.parameters(), resumed.raw_generator.parameters()):
+            assert torch.equal(a, b)
+    for key in T.HISTORY_KEYS:
+        np.testing.assert_array_equal(full.history[key], resumed.history[key])
+    assert full.snapshot_steps == resumed.snapshot_steps
+    for a, b in zip(full.snapshots, resumed.snapshots):
+        np.testing.assert_array_equal(a, b)
+    # The final checkpoint holds the finished run and loads with weights_only=True.
+    final = torch.load(tmp_path / T.CHECKPOINT_NAME, weights_only=True)
+    assert final["step"] == 12
+
+
+def test_resume_with_other_configuration_is_refused(data, tmp_path):
+    run(data, steps=2, checkpoint_dir=tmp_path, checkpoint_every=1)
+    with pytest.raises(ValueError, match="another configuration"):
+        run(data, steps=4, checkpoint_dir=tmp_path, resume=True, lr=5e-4)
+    with pytest.raises(FileNotFoundError):
+        run(data, steps=4, resume=tmp_path / "missing.pt")
+
+
+def test_nan_loss_stops_with_step_and_name(data):
+    class NaNAfter(Discriminator):
+        calls = 0
+
+        def forward(self, x):
+            NaNAfter.calls += 1
+            out = super().forward(x)
+            return out * float("nan") if NaNAfter.calls > 6 else out
+
+    with pytest.raises(T.NonFiniteLossError, match=r"discriminator loss became nan at step 4"):
+        run(data, steps=10, generator=Generator(4, (16,)), discriminator=NaNAfter((8,)))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(steps=0), "steps"), (dict(steps=None), "steps"), (dict(steps=2.5), "steps"),
+    (dict(k=0), "k "), (dict(generator_loss="wasserstein"), "generator_loss"),
+    (dict(lr=-1.0), "lr"), (dict(lr_d=0.0), "lr_d"), (dict(betas=(0.5, 1.0)), "betas"),
+    (dict(batch_size=0), "batch_size"), (dict(label_smoothing=1.0), "label_smoothing"),
+    (dict(ema_decay=1.0), "ema_decay"), (dict(checkpoint_every=5), "checkpoint_dir"),
+    (dict(device="tpu9"), "device"), (dict(minutes=-1), "minutes"),
+    (dict(data=np.zeros((4, 10))), "shape"), (dict(resume=True), "checkpoint_dir"),
+])
+def test_bad_arguments_give_clear_errors(data, kwargs, match):
+    kwargs = {"data": data, "steps": 2, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        T.train(progress=False, **kwargs)
+
+
+def test_feature_matching_needs_features(data):
+    class NoFeatures(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(784, 1)
+
+        def forward(self, x):
+            return self.lin(x.reshape(len(x), -1)).squeeze(1)
+
+    with pytest.raises(ValueError, match="features"):
+        run(data, generator=Generator(4, (16,)), discriminator=NoFeatures(), generator_loss="feature_matching")
+
+
+def test_minutes_limit_stops_training(data):
+    result = T.train(data=data, steps=None, minutes=0.02, batch_size=8, progress=False)
+    assert result.step >= 1 and result.history["d_loss"].shape == (result.step,)
+
+
+def test_foreign_checkpoint_is_refused(tmp_path):
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a ganbook GAN checkpoint"):
+        T.load_checkpoint(tmp_path / "other.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a ganbook GAN checkpoint"):
+        T.load_checkpoint(tmp_path / "junk.pt")
+
+
+def test_command_line(tmp_path, capsys):
+    assert T.main(["--steps", "3", "--out", str(tmp_path), "--no-progress", "--batch-size", "8"]) == 0
+    assert (tmp_path / "checkpoint.pt").exists() and (tmp_path / "samples.png").exists()
+    lines = (tmp_path / "history.csv").read_text().splitlines()
+    assert lines[0] == "step,d_loss,g_loss,d_real,d_fake" and len(lines) == 4
+    with pytest.raises(SystemExit):
+        T.main(["--steps", "3", "--minutes", "1", "--out", str(tmp_path)])
