@@ -11,7 +11,7 @@ MATHJAX      := mathjax@3.2.2
 HTML_MANAGER := @jupyter-widgets/html-manager@1.0.15
 REQUIREJS    := requirejs@2.3.8
 
-.PHONY: help setup book execute lab test bench clean
+.PHONY: help setup book book-html chromium execute lab test bench clean
 .DEFAULT_GOAL := help
 
 help:
@@ -24,7 +24,6 @@ help:
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ganbook)" >/dev/null
 	@touch $@
@@ -38,20 +37,38 @@ $(VENDOR):
 	cd _vendor/.pack && npm pack --silent $(MATHJAX) $(HTML_MANAGER) $(REQUIREJS) >/dev/null
 	cd _vendor/.pack && for t in *.tgz; do mkdir -p "$${t%.tgz}" && tar xzf "$$t" -C "$${t%.tgz}"; done
 	mkdir -p _vendor/mathjax _vendor/html-manager
-	cp -r _vendor/.pack/mathjax-*/package/es5/. _vendor/mathjax/
-	rm -rf _vendor/mathjax/sre _vendor/mathjax/a11y
+	# MathJax: the TeX-to-CommonHTML bundle plus what it loads lazily (fonts, extensions, menu).
+	cd _vendor/.pack/mathjax-*/package/es5 && cp -r --parents tex-chtml.js input output/chtml ui $(CURDIR)/_vendor/mathjax/
 	cp _vendor/.pack/jupyter-widgets-html-manager-*/package/dist/* _vendor/html-manager/
-	rm -f _vendor/html-manager/*.map
+	# embed-amd.js is self-contained: the other bundles and source maps are never loaded.
+	rm -f _vendor/html-manager/*.map _vendor/html-manager/embed.js _vendor/html-manager/libembed-amd.js
 	cp _vendor/.pack/requirejs-*/package/require.js _vendor/require.js
 	rm -rf _vendor/.pack
 	@touch $@
 
 setup: $(STAMP) $(DATA) $(VENDOR)
 
-book: setup
+# The one build command of `make book` and `make test` (-W: any warning fails the build).
+book-html: setup
 	rm -rf _build/html
 	$(VENV)/bin/jupyter-book build . --builder html -W --keep-going
+
+book: book-html
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
+
+# Debian's Chromium for tests/test_browser.py, installed when missing and possible (root with
+# apt-get, as in CI); where it cannot be installed, that test is skipped with a message.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian chromium for the browser test ..."; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
+	    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; } \
+	    || echo "Could not install chromium: the browser test will be skipped."; \
+	  else \
+	    echo "chromium is missing and cannot be installed here (needs root and apt-get): the browser test will be skipped."; \
+	  fi; }
 
 execute: setup
 	$(PY) -m ganbook.execute
@@ -59,7 +76,7 @@ execute: setup
 lab: setup
 	$(VENV)/bin/jupyter lab book/
 
-test: setup
+test: setup book-html chromium
 	$(PY) -m pytest
 
 bench: setup
