@@ -1,0 +1,72 @@
+"""Tests of ganbook.vae: the ELBO terms against closed forms, training, sampling, bad input."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from scipy import stats
+
+from ganbook import vae as V
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny models run fastest on one thread (and do not fight other processes for cores)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+
+def test_kl_matches_monte_carlo_and_scipy():
+    mu = torch.tensor([[0.5, -1.0]], dtype=torch.float64)
+    log_var = torch.tensor([[np.log(0.25), np.log(2.0)]], dtype=torch.float64)
+    kl = V.gaussian_kl_to_standard(mu, log_var).item()
+    # Monte Carlo: E_q[log q(z) - log p(z)] with many samples.
+    q = stats.multivariate_normal(mu[0].numpy(), np.diag(np.exp(log_var[0].numpy())))
+    z = q.rvs(size=400_000, random_state=0)
+    mc = np.mean(q.logpdf(z) - stats.multivariate_normal(np.zeros(2), np.eye(2)).logpdf(z))
+    assert kl == pytest.approx(mc, abs=5e-3)
+    assert V.gaussian_kl_to_standard(torch.zeros(3, 4), torch.zeros(3, 4)).abs().max() == 0
+
+
+def test_negative_elbo_terms():
+    torch.manual_seed(0)
+    x = torch.rand(5, 784)
+    logits = torch.randn(5, 784)
+    mu, log_var = torch.randn(5, 3), torch.randn(5, 3)
+    loss, rec, kl = V.negative_elbo(logits, x, mu, log_var)
+    expected_rec = F.binary_cross_entropy(torch.sigmoid(logits), x, reduction="sum") / 5
+    torch.testing.assert_close(rec, expected_rec, rtol=1e-4, atol=1e-3)
+    torch.testing.assert_close(loss, rec + kl)
+
+
+def test_training_lowers_loss_and_is_deterministic():
+    rng = np.random.default_rng(0)
+    data = (rng.random((64, 28, 28)) < 0.2).astype(np.float32)
+    a = V.train_vae(data, 60, latent_dim=4, hidden=(32,), batch_size=16, seed=3)
+    b = V.train_vae(data, 60, latent_dim=4, hidden=(32,), batch_size=16, seed=3)
+    np.testing.assert_array_equal(a.history["loss"], b.history["loss"])
+    assert a.history["loss"][-10:].mean() < a.history["loss"][:10].mean()
+    s1, s2 = V.sample_vae(a.model, 7, seed=1), V.sample_vae(b.model, 7, seed=1)
+    np.testing.assert_array_equal(s1, s2)
+    assert s1.shape == (7, 28, 28) and s1.dtype == np.float32
+    assert 0 <= s1.min() and s1.max() <= 1
+
+
+def test_uint8_input_and_bad_input():
+    x = V.as_pixels(np.full((2, 28, 28), 255, dtype=np.uint8))
+    assert x.shape == (2, 784) and x.max() == 1.0
+    with pytest.raises(ValueError, match="shape"):
+        V.as_pixels(np.zeros((3, 10)))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        V.as_pixels(np.full((2, 784), 1.5))
+    with pytest.raises(ValueError, match="steps"):
+        V.train_vae(np.zeros((4, 784)), 0)
+    with pytest.raises(ValueError, match="latent_dim"):
+        V.VAE(latent_dim=0)
+    model = V.VAE(latent_dim=3, hidden=(8,))
+    with pytest.raises(ValueError, match="z must have shape"):
+        model.decode(torch.zeros(2, 4))
+    with pytest.raises(ValueError, match="n must be"):
+        V.sample_vae(model, 0)
