@@ -1,7 +1,18 @@
 """Shared pytest configuration."""
 
+import pytest
+import torch
 from hypothesis import settings
 
 # Property-based tests must give the same verdict on every CI run: derandomize them.
 settings.register_profile("ganbook", derandomize=True, deadline=None, print_blob=True)
 settings.load_profile("ganbook")
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny models run fastest on one thread (and do not fight other processes for cores)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -85,6 +85,9 @@ def _predict_logits(model: nn.Module, x: torch.Tensor, batch_size: int = 2000) -
     return torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
 
 
+CLASSIFIER_THREADS = 2  # see train_classifier
+
+
 def train_classifier(progress: bool = False, **settings) -> tuple[DigitClassifier, float]:
     """Train :class:`DigitClassifier` on the MNIST-10k train split; return it and its test accuracy."""
     from .data import load_split
@@ -93,6 +96,10 @@ def train_classifier(progress: bool = False, **settings) -> tuple[DigitClassifie
     (train_x, train_y), (test_x, test_y) = load_split()
     x = torch.from_numpy(train_x).float().div_(255.0)[:, None]
     y = torch.from_numpy(train_y).long()
+    # Floating-point sums depend on how work is split between threads, so the cached classifier
+    # (and every number computed with it) is reproducible only for a fixed thread count.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(CLASSIFIER_THREADS)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(s["seed"])
         model = DigitClassifier()
@@ -114,6 +121,7 @@ def train_classifier(progress: bool = False, **settings) -> tuple[DigitClassifie
                 loss.backward()
                 opt.step()
                 sched.step()
+    torch.set_num_threads(threads)
     model.eval()
     test = torch.from_numpy(test_x).float().div_(255.0)[:, None]
     accuracy = (_predict_logits(model, test).argmax(1).numpy() == test_y).mean()
