@@ -47,15 +47,22 @@ def _log_base(base) -> float:
     return math.log(b)
 
 
-def _as_distribution(p, name: str) -> np.ndarray:
-    """Validate a discrete probability distribution and return it as a float array."""
+def nonnegative_vector(p, name: str, kind: str = "probabilities") -> np.ndarray:
+    """``p`` as a float array after checking it is 1-D, non-empty, finite and >= 0 (``kind``
+    names the entries in error messages: probabilities, densities, ...)."""
     arr = np.asarray(p, dtype=float)
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array of probabilities, got shape {arr.shape}")
+        raise ValueError(f"{name} must be a non-empty 1-D array of {kind}, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or inf")
     if np.any(arr < 0):
-        raise ValueError(f"{name} has negative entries (min {arr.min():.3g}); probabilities must be >= 0")
+        raise ValueError(f"{name} has negative entries (min {arr.min():.3g}); {kind} must be >= 0")
+    return arr
+
+
+def _as_distribution(p, name: str) -> np.ndarray:
+    """Validate a discrete probability distribution and return it as a float array."""
+    arr = nonnegative_vector(p, name)
     total = float(arr.sum())
     if abs(total - 1.0) > SUM_TOLERANCE:
         raise ValueError(

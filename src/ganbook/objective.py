@@ -23,6 +23,8 @@ import math
 
 import numpy as np
 
+from .divergences import nonnegative_vector
+
 __all__ = [
     "optimal_discriminator",
     "value_function",
@@ -34,20 +36,9 @@ __all__ = [
 SUM_TOLERANCE = 1e-6
 
 
-def _as_density(p, name: str) -> np.ndarray:
-    arr = np.asarray(p, dtype=float)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf")
-    if np.any(arr < 0):
-        raise ValueError(f"{name} has negative entries (min {arr.min():.3g}); densities must be >= 0")
-    return arr
-
-
 def _as_pair(p_data, p_g) -> tuple[np.ndarray, np.ndarray]:
-    a = _as_density(p_data, "p_data")
-    b = _as_density(p_g, "p_g")
+    a = nonnegative_vector(p_data, "p_data", "densities")
+    b = nonnegative_vector(p_g, "p_g", "densities")
     if a.shape != b.shape:
         raise ValueError(f"p_data and p_g must have the same shape, got {a.shape} and {b.shape}")
     return a, b
