@@ -16,3 +16,12 @@ def one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def pytest_collection_modifyitems(items):
+    """nbval waits only 5 s (hard-coded) for a cell's output messages after it finishes; a long
+    training cell with a live progress bar can leave a longer backlog of widget updates, so give
+    every notebook cell a minute."""
+    for item in items:
+        if hasattr(item, "output_timeout"):
+            item.output_timeout = 60
