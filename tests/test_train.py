@@ -96,6 +96,37 @@ def test_k_discriminator_steps_per_generator_step(data, tmp_path):
     assert {int(s["step"]) for s in state["opt_g"]["state"].values()} == {5}
 
 
+@pytest.mark.parametrize("k", [1, 3])
+def test_one_generator_forward_per_discriminator_step(data, k):
+    # The generator step reuses the last discriminator step's generated batch.
+    calls = {"g": 0}
+    g, d = tiny()
+    original = g.forward
+
+    def counting_forward(z):
+        calls["g"] += 1
+        return original(z)
+
+    g.forward = counting_forward
+    run(data, steps=4, k=k, generator=g, discriminator=d, ema_decay=None)
+    assert calls["g"] == 4 * k
+
+
+def test_bfloat16_precision_trains_float32_weights(data, tmp_path):
+    a = run(data, steps=5, precision="bfloat16")
+    b = run(data, steps=5, precision="bfloat16")
+    assert_same_weights(a, b)  # still deterministic
+    assert all(np.isfinite(a.history[key]).all() for key in T.HISTORY_KEYS)
+    assert all(v.dtype == torch.float32 for v in weights(a).values())
+    c = run(data, steps=5)
+    assert not torch.equal(a.discriminator.head.weight, c.discriminator.head.weight)
+    # Resume is exact in bfloat16 too.
+    whole = run(data, steps=6, precision="bfloat16")
+    run(data, steps=3, precision="bfloat16", checkpoint_every=3, checkpoint_dir=tmp_path)
+    resumed = run(data, steps=6, precision="bfloat16", checkpoint_dir=tmp_path, resume=True)
+    assert_same_weights(whole, resumed)
+
+
 @pytest.mark.parametrize("loss", T.GENERATOR_LOSSES)
 def test_every_generator_loss_trains(data, loss):
     result = run(data, steps=4, generator_loss=loss)
@@ -196,7 +227,7 @@ def test_nan_loss_stops_with_step_and_name(data):
     (dict(k=0), "k "), (dict(generator_loss="wasserstein"), "generator_loss"),
     (dict(lr=-1.0), "lr"), (dict(lr_d=0.0), "lr_d"), (dict(betas=(0.5, 1.0)), "betas"),
     (dict(batch_size=0), "batch_size"), (dict(label_smoothing=1.0), "label_smoothing"),
-    (dict(ema_decay=1.0), "ema_decay"), (dict(checkpoint_every=5), "checkpoint_dir"),
+    (dict(ema_decay=1.0), "ema_decay"), (dict(precision="float16"), "precision"), (dict(checkpoint_every=5), "checkpoint_dir"),
     (dict(device="tpu9"), "device"), (dict(minutes=-1), "minutes"),
     (dict(data=np.zeros((4, 10))), "shape"), (dict(resume=True), "checkpoint_dir"),
 ])

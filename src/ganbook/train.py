@@ -32,6 +32,7 @@ from torch import nn
 from .models import Discriminator, Generator, from_images, to_images
 
 GENERATOR_LOSSES = ("non_saturating", "saturating", "feature_matching")
+PRECISIONS = ("float32", "bfloat16")
 HISTORY_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
 CHECKPOINT_FORMAT = "ganbook.gan-checkpoint"
 CHECKPOINT_VERSION = 1
@@ -43,16 +44,17 @@ CHECKPOINT_NAME = "checkpoint.pt"
 DEFAULT_GENERATOR = {"latent_dim": 64, "hidden": [256, 512], "out_dim": 784, "negative_slope": 0.2}
 DEFAULT_DISCRIMINATOR = {"hidden": [512, 256], "in_dim": 784, "dropout": 0.0, "negative_slope": 0.2}
 DEFAULT_TRAINING = {
-    "steps": 8000,
+    "steps": 9000,
     "k": 1,
     "generator_loss": "non_saturating",
-    "lr": 1e-3,
-    "lr_d": None,
+    "lr": 1.5e-3,
+    "lr_d": 5e-4,
     "betas": (0.5, 0.999),
     "batch_size": 64,
     "label_smoothing": 0.0,
     "ema_decay": 0.999,
     "decay_from": None,
+    "precision": "float32",
     "seed": 0,
 }
 
@@ -139,7 +141,7 @@ def config_hash(config: dict) -> str:
 
 
 def _validate(steps, minutes, k, generator_loss, lr, lr_d, betas, batch_size, label_smoothing, ema_decay, decay_from,
-              checkpoint_every, snapshot_every, n_snapshot, device):
+              precision, checkpoint_every, snapshot_every, n_snapshot, device):
     if steps is None and minutes is None:
         raise ValueError("give steps (a positive int) or minutes (a positive number)")
     if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1):
@@ -163,6 +165,8 @@ def _validate(steps, minutes, k, generator_loss, lr, lr_d, betas, batch_size, la
         raise ValueError(f"decay_from must be None or a fraction in [0, 1), got {decay_from!r}")
     if decay_from is not None and steps is None:
         raise ValueError("decay_from needs steps (the schedule ends at the last step)")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     if ema_decay is not None and not (isinstance(ema_decay, (int, float)) and 0.0 < ema_decay < 1.0):
         raise ValueError(f"ema_decay must be None or a number in (0, 1), got {ema_decay!r}")
     for name, value in (("checkpoint_every", checkpoint_every), ("snapshot_every", snapshot_every)):
@@ -215,12 +219,13 @@ def train(
     k: int = DEFAULT_TRAINING["k"],
     generator_loss: str = DEFAULT_TRAINING["generator_loss"],
     lr: float = DEFAULT_TRAINING["lr"],
-    lr_d: float | None = None,
+    lr_d: float | None = DEFAULT_TRAINING["lr_d"],
     betas=DEFAULT_TRAINING["betas"],
     batch_size: int = DEFAULT_TRAINING["batch_size"],
     label_smoothing: float = DEFAULT_TRAINING["label_smoothing"],
     ema_decay: float | None = DEFAULT_TRAINING["ema_decay"],
     decay_from: float | None = DEFAULT_TRAINING["decay_from"],
+    precision: str = DEFAULT_TRAINING["precision"],
     seed: int = 0,
     device: str = "cpu",
     checkpoint_every: int | None = None,
@@ -243,13 +248,18 @@ def train(
     generator_loss: ``"non_saturating"`` (``-log D(G(z))``, the paper's practical choice),
         ``"saturating"`` (``log(1 - D(G(z)))``, the minimax objective) or
         ``"feature_matching"`` (``||mean f(x) - mean f(G(z))||^2``, Salimans et al. 2016).
-    lr, lr_d, betas: Adam settings (``lr_d`` defaults to ``lr``).
+    lr, lr_d, betas: Adam settings of the generator (``lr``) and the discriminator (``lr_d``;
+        None means the same as ``lr``).
     label_smoothing: one-sided: real targets become ``1 - label_smoothing``.
     ema_decay: keep an exponential moving average of the generator's weights (decay per step,
         warmed up as ``min(ema_decay, (1 + t) / (10 + t))``) and return it as ``generator``;
         the trained weights themselves are ``raw_generator``.
     decay_from: if set (a fraction in [0, 1)), both learning rates stay constant for that
         fraction of ``steps`` and then fall linearly to zero at the last step.
+    precision: ``"float32"`` (the default, and the reference for every figure of the book) or
+        ``"bfloat16"``: the forward passes run under ``torch.autocast`` in bfloat16 (weights,
+        optimiser states and losses stay float32).  About 1.5x faster on CPUs with AVX512-BF16
+        or AMX, and on recent GPUs; slower on CPUs without them.
     checkpoint_every, checkpoint_dir: save ``checkpoint_dir/checkpoint.pt`` every so many steps
         and at the end.  ``resume=True`` continues from that file when it exists (a path
         resumes from that file); the result is bit-identical to an uninterrupted run.
@@ -259,7 +269,7 @@ def train(
     A NaN or infinite loss raises :class:`NonFiniteLossError` naming the step and the loss.
     """
     _validate(steps, minutes, k, generator_loss, lr, lr_d, betas, batch_size, label_smoothing, ema_decay, decay_from,
-              checkpoint_every, snapshot_every, n_snapshot, device)
+              precision, checkpoint_every, snapshot_every, n_snapshot, device)
     device = torch.device(device)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("device 'cuda' was requested but torch.cuda.is_available() is False")
@@ -267,6 +277,10 @@ def train(
         raise ValueError("checkpoint_every needs a checkpoint_dir")
     lr_d = lr if lr_d is None else lr_d
     betas = (float(betas[0]), float(betas[1]))
+
+    def autocast():
+        return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")
+
     x_train = _prepare_data(data).to(device)
     n_train = x_train.shape[0]
 
@@ -277,6 +291,7 @@ def train(
         # The schedule depends on the total number of steps, which then joins the configuration.
         "decay_from": None if decay_from is None else float(decay_from),
         "schedule_steps": None if decay_from is None else int(steps),
+        "precision": precision,
         "seed": int(seed), "n_snapshot": int(n_snapshot),
     }
 
@@ -393,14 +408,18 @@ def train(
                         group["lr"] = lr * scale
                 # ---- k discriminator steps: ascend log D(x) + log(1 - D(G(z)))
                 d_loss_sum = d_real_sum = d_fake_sum = 0.0
-                for _ in range(k):
+                for i in range(k):
                     idx = torch.randint(n_train, (batch_size,), device=device)
                     z = torch.randn(batch_size, latent_dim, device=device)
-                    with torch.no_grad():
+                    # The last discriminator step's generated batch is kept, with its graph, for
+                    # the generator step (as most implementations do): one generator forward
+                    # pass per step instead of two.
+                    with torch.set_grad_enabled(i == k - 1), autocast():
                         fake = generator(z)
                     # Real and fake in one forward pass: one pair of big matrix products instead
                     # of two small ones (no batch-dependent layers, so the result is the same).
-                    logits = discriminator(torch.cat([x_train[idx], fake]))
+                    with autocast():
+                        logits = discriminator(torch.cat([x_train[idx], fake.detach()])).float()
                     real_logits, fake_logits = logits[:batch_size], logits[batch_size:]
                     d_loss = discriminator_loss(real_logits, fake_logits, label_smoothing)
                     opt_d.zero_grad(set_to_none=True)
@@ -413,14 +432,13 @@ def train(
                 # ---- one generator step; D's weights need no gradients here
                 for p in d_params:
                     p.requires_grad_(False)
-                z = torch.randn(batch_size, latent_dim, device=device)
-                fake = generator(z)
-                if generator_loss == "feature_matching":
-                    with torch.no_grad():
-                        real_mean = discriminator.features(x_train[torch.randint(n_train, (batch_size,), device=device)]).mean(0)
-                    g_loss = (discriminator.features(fake).mean(0) - real_mean).pow(2).sum()
-                else:
-                    g_loss = generator_loss_from_logits(discriminator(fake), generator_loss)
+                with autocast():
+                    if generator_loss == "feature_matching":
+                        with torch.no_grad():
+                            real_mean = discriminator.features(x_train[idx]).float().mean(0)
+                        g_loss = (discriminator.features(fake).float().mean(0) - real_mean).pow(2).sum()
+                    else:
+                        g_loss = generator_loss_from_logits(discriminator(fake).float(), generator_loss)
                 opt_g.zero_grad(set_to_none=True)
                 g_loss.backward()
                 opt_g.step()
@@ -570,15 +588,19 @@ def main(argv=None) -> int:
     parser.add_argument("--k", type=int, default=DEFAULT_TRAINING["k"], help="discriminator steps per generator step")
     parser.add_argument("--loss", choices=GENERATOR_LOSSES, default=DEFAULT_TRAINING["generator_loss"])
     parser.add_argument("--batch-size", type=int, default=DEFAULT_TRAINING["batch_size"])
-    parser.add_argument("--lr", type=float, default=DEFAULT_TRAINING["lr"])
+    parser.add_argument("--lr", type=float, default=DEFAULT_TRAINING["lr"], help="generator learning rate")
+    parser.add_argument("--lr-d", type=float, default=DEFAULT_TRAINING["lr_d"], help="discriminator learning rate")
     parser.add_argument("--seed", type=int, default=DEFAULT_TRAINING["seed"])
+    parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_TRAINING["precision"],
+                        help="bfloat16 runs the forward passes under autocast (faster on CPUs with AVX512-BF16/AMX)")
     parser.add_argument("--checkpoint-every", type=int, default=500)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if present")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
     try:
         settings = {**DEFAULT_TRAINING, "steps": args.steps, "k": args.k, "generator_loss": args.loss,
-                    "lr": args.lr, "batch_size": args.batch_size, "seed": args.seed}
+                    "lr": args.lr, "lr_d": args.lr_d, "batch_size": args.batch_size, "seed": args.seed,
+                    "precision": args.precision}
         if args.minutes is not None:
             settings["decay_from"] = None  # a learning-rate schedule needs a known number of steps
         result = train(
