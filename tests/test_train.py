@@ -1,5 +1,7 @@
 """Algorithm 1: k steps, the three generator losses, exact resume, NaN guard, argument checks."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -125,6 +127,16 @@ def test_bfloat16_precision_trains_float32_weights(data, tmp_path):
     run(data, steps=3, precision="bfloat16", checkpoint_every=3, checkpoint_dir=tmp_path)
     resumed = run(data, steps=6, precision="bfloat16", checkpoint_dir=tmp_path, resume=True)
     assert_same_weights(whole, resumed)
+
+
+def test_bfloat16_on_a_cpu_without_it_warns(data, monkeypatch):
+    monkeypatch.setattr(T, "cpu_has_fast_bfloat16", lambda: False)
+    with pytest.warns(RuntimeWarning, match="bfloat16"):
+        run(data, steps=1, precision="bfloat16")
+    monkeypatch.setattr(T, "cpu_has_fast_bfloat16", lambda: True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        run(data, steps=1, precision="bfloat16")
 
 
 @pytest.mark.parametrize("loss", T.GENERATOR_LOSSES)

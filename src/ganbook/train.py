@@ -20,6 +20,7 @@ import hashlib
 import json
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -107,6 +108,15 @@ def generator_loss_from_logits(fake_logits: torch.Tensor, kind: str) -> torch.Te
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def cpu_has_fast_bfloat16() -> bool:
+    """Whether oneDNN, which runs PyTorch's bfloat16 matrix products on the CPU, has bfloat16
+    instructions (AVX512-BF16 or AMX) to use here."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # a build without oneDNN
+        return False
 
 
 def _cpu(obj):
@@ -258,8 +268,9 @@ def train(
         fraction of ``steps`` and then fall linearly to zero at the last step.
     precision: ``"float32"`` (the default, and the reference for every figure of the book) or
         ``"bfloat16"``: the forward passes run under ``torch.autocast`` in bfloat16 (weights,
-        optimiser states and losses stay float32).  About 1.5x faster on CPUs with AVX512-BF16
-        or AMX, and on recent GPUs; slower on CPUs without them.
+        optimiser states and losses stay float32).  About 1.3x faster than float32 on a CPU with
+        AVX512-BF16 (see the README's benchmark), but twenty times slower on one without
+        bfloat16 instructions: a warning says so when oneDNN reports none.
     checkpoint_every, checkpoint_dir: save ``checkpoint_dir/checkpoint.pt`` every so many steps
         and at the end.  ``resume=True`` continues from that file when it exists (a path
         resumes from that file); the result is bit-identical to an uninterrupted run.
@@ -275,6 +286,9 @@ def train(
         raise ValueError("device 'cuda' was requested but torch.cuda.is_available() is False")
     if checkpoint_every is not None and checkpoint_dir is None:
         raise ValueError("checkpoint_every needs a checkpoint_dir")
+    if precision == "bfloat16" and device.type == "cpu" and not cpu_has_fast_bfloat16():
+        warnings.warn("this CPU has no bfloat16 instructions that PyTorch can use: precision='bfloat16' "
+                      "will train much more slowly than the default float32", RuntimeWarning, stacklevel=2)
     lr_d = lr if lr_d is None else lr_d
     betas = (float(betas[0]), float(betas[1]))
 
