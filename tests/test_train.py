@@ -283,3 +283,10 @@ def test_command_line(tmp_path, capsys):
     assert lines[0] == "step,d_loss,g_loss,d_real,d_fake" and len(lines) == 4
     with pytest.raises(SystemExit):
         T.main(["--steps", "3", "--minutes", "1", "--out", str(tmp_path)])
+    other = tmp_path / "bf16"
+    assert T.main(["--steps", "2", "--out", str(other), "--no-progress", "--batch-size", "8",
+                   "--precision", "bfloat16", "--lr", "1e-3", "--lr-d", "2e-4"]) == 0
+    config = T.load_checkpoint(other / T.CHECKPOINT_NAME)["config"]
+    assert (config["precision"], config["lr"], config["lr_d"]) == ("bfloat16", 1e-3, 2e-4)
+    with pytest.raises(SystemExit):
+        T.main(["--steps", "2", "--out", str(other), "--precision", "float16"])
