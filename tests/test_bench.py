@@ -46,7 +46,7 @@ def test_command_line_smoke(capsys, monkeypatch):
     monkeypatch.setattr(bench, "matmul_gflops", lambda: 100.0)
     assert bench.main(["--steps", "2", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
-    for row in ("tutorial loop", "float32, the default", "precision=bfloat16", "GFLOP/s"):
+    for row in ("tutorial loop", "float32, the default", "ema_decay=None", "precision=bfloat16", "GFLOP/s"):
         assert row in out
     with pytest.raises(SystemExit):
         bench.main(["--steps", "0"])

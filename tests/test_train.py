@@ -115,18 +115,52 @@ def test_one_generator_forward_per_discriminator_step(data, k):
 
 
 def test_bfloat16_precision_trains_float32_weights(data, tmp_path):
-    a = run(data, steps=5, precision="bfloat16")
-    b = run(data, steps=5, precision="bfloat16")
+    # PyTorch keeps the products of the tiny test models in float32; these are large enough.
+    def larger(steps, precision="bfloat16", **kwargs):
+        torch.manual_seed(0)
+        return run(data, steps=steps, precision=precision, batch_size=32,
+                   generator=Generator(32, (64,)), discriminator=Discriminator((64, 32)), **kwargs)
+
+    a, b = larger(5), larger(5)
     assert_same_weights(a, b)  # still deterministic
     assert all(np.isfinite(a.history[key]).all() for key in T.HISTORY_KEYS)
     assert all(v.dtype == torch.float32 for v in weights(a).values())
-    c = run(data, steps=5)
-    assert not torch.equal(a.discriminator.head.weight, c.discriminator.head.weight)
+    if T.cpu_has_fast_bfloat16():  # elsewhere bfloat16 falls back to plain float32
+        assert not torch.equal(a.discriminator.head.weight, larger(5, "float32").discriminator.head.weight)
     # Resume is exact in bfloat16 too.
-    whole = run(data, steps=6, precision="bfloat16")
-    run(data, steps=3, precision="bfloat16", checkpoint_every=3, checkpoint_dir=tmp_path)
-    resumed = run(data, steps=6, precision="bfloat16", checkpoint_dir=tmp_path, resume=True)
+    whole = larger(6)
+    larger(3, checkpoint_every=3, checkpoint_dir=tmp_path)
+    resumed = larger(6, checkpoint_dir=tmp_path, resume=True)
     assert_same_weights(whole, resumed)
+
+
+def test_bfloat16_matmul_mode_is_set_during_training_and_restored(data):
+    seen = []
+    before = torch.backends.mkldnn.matmul.fp32_precision
+    run(data, steps=2, precision="bfloat16", callback=lambda step, g: seen.append(torch.backends.mkldnn.matmul.fp32_precision))
+    assert seen == ["bf16", "bf16"] and torch.backends.mkldnn.matmul.fp32_precision == before
+    run(data, steps=1, callback=lambda step, g: seen.append(torch.backends.mkldnn.matmul.fp32_precision))
+    assert seen[-1] == before  # float32 leaves it alone
+
+    def fail(step, g):
+        raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):  # an interrupted run restores it too
+        run(data, steps=3, precision="bfloat16", callback=fail)
+    assert torch.backends.mkldnn.matmul.fp32_precision == before
+
+
+def test_bfloat16_cpu_matmuls_round_inputs_to_bfloat16():
+    a, b = torch.randn(32, 64, dtype=torch.float64), torch.randn(64, 16, dtype=torch.float64)
+    with T.bfloat16_cpu_matmuls():
+        got = a.float() @ b.float()
+    exact = a @ b
+    rounded = a.to(torch.bfloat16).double() @ b.to(torch.bfloat16).double()
+    if T.cpu_has_fast_bfloat16():
+        # bfloat16 inputs with float32 accumulation: close to the product of the rounded inputs
+        np.testing.assert_allclose(got.double(), rounded, rtol=0, atol=1e-4)
+        assert (got.double() - exact).abs().max() > 1e-3
+    else:
+        np.testing.assert_allclose(got.double(), exact, rtol=0, atol=1e-4)
 
 
 def test_bfloat16_on_a_cpu_without_it_warns(data, monkeypatch):

@@ -15,6 +15,7 @@ Command line::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import hashlib
 import json
@@ -117,6 +118,23 @@ def cpu_has_fast_bfloat16() -> bool:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):  # a build without oneDNN
         return False
+
+
+@contextlib.contextmanager
+def bfloat16_cpu_matmuls(enabled: bool = True):
+    """Within the block, float32 matrix products on the CPU round their inputs to bfloat16 and
+    accumulate in float32 (oneDNN's bf16 math mode, like TF32 on GPUs); everything else stays
+    float32.  The process-wide setting is restored on exit.  Where oneDNN has no bfloat16
+    instructions, the products stay plain float32."""
+    if not enabled:
+        yield
+        return
+    previous = torch.backends.mkldnn.matmul.fp32_precision
+    torch.backends.mkldnn.matmul.fp32_precision = "bf16"
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.matmul.fp32_precision = previous
 
 
 def _cpu(obj):
@@ -267,10 +285,11 @@ def train(
     decay_from: if set (a fraction in [0, 1)), both learning rates stay constant for that
         fraction of ``steps`` and then fall linearly to zero at the last step.
     precision: ``"float32"`` (the default, and the reference for every figure of the book) or
-        ``"bfloat16"``: the forward passes run under ``torch.autocast`` in bfloat16 (weights,
-        optimiser states and losses stay float32).  About 1.3x faster than float32 on a CPU with
-        AVX512-BF16 (see the README's benchmark), but twenty times slower on one without
-        bfloat16 instructions: a warning says so when oneDNN reports none.
+        ``"bfloat16"``: matrix products take bfloat16 inputs and accumulate in float32 -- on the
+        CPU through :func:`bfloat16_cpu_matmuls` for the whole run (weights, activations,
+        optimiser states and losses stay float32), on CUDA under ``torch.autocast``.  Faster on
+        CPUs with AVX512-BF16 or AMX (see the README's benchmark); on a CPU without bfloat16
+        instructions it is plain float32, and a warning says so.
     checkpoint_every, checkpoint_dir: save ``checkpoint_dir/checkpoint.pt`` every so many steps
         and at the end.  ``resume=True`` continues from that file when it exists (a path
         resumes from that file); the result is bit-identical to an uninterrupted run.
@@ -288,12 +307,13 @@ def train(
         raise ValueError("checkpoint_every needs a checkpoint_dir")
     if precision == "bfloat16" and device.type == "cpu" and not cpu_has_fast_bfloat16():
         warnings.warn("this CPU has no bfloat16 instructions that PyTorch can use: precision='bfloat16' "
-                      "will train much more slowly than the default float32", RuntimeWarning, stacklevel=2)
+                      "trains in plain float32 here, no faster", RuntimeWarning, stacklevel=2)
     lr_d = lr if lr_d is None else lr_d
     betas = (float(betas[0]), float(betas[1]))
 
-    def autocast():
-        return torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")
+    def autocast():  # bfloat16 on CUDA; the CPU uses bfloat16_cpu_matmuls around the whole loop
+        return torch.autocast(device.type, dtype=torch.bfloat16,
+                              enabled=precision == "bfloat16" and device.type == "cuda")
 
     x_train = _prepare_data(data).to(device)
     n_train = x_train.shape[0]
@@ -410,7 +430,10 @@ def train(
             take_snapshot(0)  # a resumed run has its earlier snapshots already
         t0 = time.perf_counter()
         step = start_step
-        try:
+        with contextlib.ExitStack() as cleanup:
+            cleanup.enter_context(bfloat16_cpu_matmuls(precision == "bfloat16" and device.type == "cpu"))
+            if bar is not None:
+                cleanup.callback(bar.close)
             while steps is None or step < steps:
                 if minutes is not None and seconds_before + time.perf_counter() - t0 >= 60.0 * minutes:
                     break
@@ -481,9 +504,6 @@ def train(
                         bar.set_postfix(d_loss=f"{values[0]:.3f}", g_loss=f"{values[1]:.3f}", refresh=False)
                 if callback is not None:
                     callback(step, ema if ema is not None else generator)
-        finally:
-            if bar is not None:
-                bar.close()
         seconds = seconds_before + time.perf_counter() - t0
         take_snapshot(step)
         if checkpoint_path is not None:
@@ -606,7 +626,7 @@ def main(argv=None) -> int:
     parser.add_argument("--lr-d", type=float, default=DEFAULT_TRAINING["lr_d"], help="discriminator learning rate")
     parser.add_argument("--seed", type=int, default=DEFAULT_TRAINING["seed"])
     parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_TRAINING["precision"],
-                        help="bfloat16 runs the forward passes under autocast (faster on CPUs with AVX512-BF16/AMX)")
+                        help="bfloat16: matrix products with bfloat16 inputs (faster on CPUs with AVX512-BF16/AMX)")
     parser.add_argument("--checkpoint-every", type=int, default=500)
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.pt if present")
     parser.add_argument("--no-progress", action="store_true")
