@@ -5,7 +5,7 @@ Measures, in one run on this machine, images per second (real images consumed pe
 1. our trainer (:func:`ganbook.train.train`) on the PyTorch-GAN-sized MLP at batch 64: with its
    defaults (float32, and an exponential moving average of the generator's weights, which the
    tutorial loop does not keep); with ``ema_decay=None``, i.e. the same work per step as the
-   tutorial loop; and with ``precision="bfloat16"`` (autocast);
+   tutorial loop; and with ``precision="bfloat16"`` (bfloat16 matrix products, oneDNN's bf16 math mode);
 2. a reference loop in the style of popular tutorials: a ``torchvision`` ``DataLoader`` with
    ``ToTensor``/``Normalize`` per-item transforms of PIL images, Sigmoid + ``BCELoss``, default
    Adam, the same widths and batch 64;
