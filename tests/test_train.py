@@ -78,19 +78,24 @@ def test_callers_rng_is_left_alone(data):
     assert torch.equal(torch.rand(3), expected)
 
 
-def test_k_discriminator_steps_per_generator_step(data, tmp_path):
-    calls = {"d": 0}
-    g, d = tiny()
-    original = d.forward
+def count_forward_calls(module):
+    """Wrap ``module.forward`` so that the returned list grows by one item per call."""
+    calls, original = [], module.forward
 
     def counting_forward(x):
-        calls["d"] += 1
+        calls.append(1)
         return original(x)
 
-    d.forward = counting_forward
+    module.forward = counting_forward
+    return calls
+
+
+def test_k_discriminator_steps_per_generator_step(data, tmp_path):
+    g, d = tiny()
+    calls = count_forward_calls(d)
     result = run(data, steps=5, k=3, generator=g, discriminator=d, checkpoint_dir=tmp_path)
     # Each step: k discriminator forwards (real and fake together) and one for the generator.
-    assert calls["d"] == 5 * (3 + 1)
+    assert len(calls) == 5 * (3 + 1)
     assert result.history["d_loss"].shape == (5,)
     # Adam counted 15 discriminator updates and 5 generator updates.
     state = T.load_checkpoint(tmp_path / T.CHECKPOINT_NAME)
@@ -101,17 +106,10 @@ def test_k_discriminator_steps_per_generator_step(data, tmp_path):
 @pytest.mark.parametrize("k", [1, 3])
 def test_one_generator_forward_per_discriminator_step(data, k):
     # The generator step reuses the last discriminator step's generated batch.
-    calls = {"g": 0}
     g, d = tiny()
-    original = g.forward
-
-    def counting_forward(z):
-        calls["g"] += 1
-        return original(z)
-
-    g.forward = counting_forward
+    calls = count_forward_calls(g)
     run(data, steps=4, k=k, generator=g, discriminator=d, ema_decay=None)
-    assert calls["g"] == 4 * k
+    assert len(calls) == 4 * k
 
 
 def test_bfloat16_precision_trains_float32_weights(data, tmp_path):
