@@ -1,5 +1,7 @@
 """The MLP generator and discriminator, and the image conventions."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -43,6 +45,27 @@ def test_dropout_only_in_training_mode():
     assert not torch.equal(d(x), d(x))  # two dropout masks
     d.eval()
     assert torch.equal(d(x), d(x))
+
+
+@pytest.mark.parametrize("slope", [0.2, 0.0])
+def test_in_place_activations_give_the_same_values_and_gradients(slope):
+    # The models' LeakyReLUs work in place; a copy with ordinary ones must agree bit for bit.
+    torch.manual_seed(0)
+    for model, x in ((Generator(8, (16, 32), negative_slope=slope), torch.randn(5, 8)),
+                     (Discriminator((32, 16), negative_slope=slope), torch.rand(5, 784) * 2 - 1)):
+        plain = copy.deepcopy(model)
+        for module in plain.modules():
+            if isinstance(module, torch.nn.LeakyReLU):
+                assert module.inplace
+                module.inplace = False
+        outputs = []
+        for m in (model, plain):
+            xi = x.clone().requires_grad_(True)
+            out = m(xi)
+            grads = torch.autograd.grad(out.square().sum(), [xi, *m.parameters()])
+            outputs.append((out, grads))
+        assert torch.equal(outputs[0][0], outputs[1][0])
+        assert all(torch.equal(a, b) for a, b in zip(outputs[0][1], outputs[1][1]))
 
 
 def test_pytorch_gan_sizes():

@@ -1,5 +1,6 @@
 """Algorithm 1: k steps, the three generator losses, exact resume, NaN guard, argument checks."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -192,6 +193,61 @@ def test_loss_formulas_match_bce():
                                -torch.log(torch.sigmoid(logits_f)).mean())
     torch.testing.assert_close(T.generator_loss_from_logits(logits_f, "saturating"),
                                torch.log(1 - torch.sigmoid(logits_f)).mean())
+
+
+def test_loss_without_smoothing_equals_the_smoothing_formula_at_zero():
+    # The label_smoothing == 0 shortcut drops a term multiplied by zero: same value, same gradient.
+    real, fake = torch.randn(64, requires_grad=True), torch.randn(64)
+    shortcut = T.discriminator_loss(real, fake)
+    formula = (1.0 * torch.nn.functional.softplus(-real) + 0.0 * torch.nn.functional.softplus(real)).mean() \
+        + torch.nn.functional.softplus(fake).mean()
+    assert torch.equal(shortcut, formula)
+    assert torch.equal(torch.autograd.grad(shortcut, real)[0], torch.autograd.grad(formula, real)[0])
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_adam_update_matches_optimizer_step_bit_for_bit(fused):
+    torch.manual_seed(0)
+    model_a = torch.nn.Sequential(torch.nn.Linear(30, 20), torch.nn.Tanh(), torch.nn.Linear(20, 1))
+    model_c = copy.deepcopy(model_a)
+    opt_a = torch.optim.Adam(model_a.parameters(), lr=1e-2, betas=(0.5, 0.999), fused=fused)
+    opt_c = torch.optim.Adam(model_c.parameters(), lr=1e-2, betas=(0.5, 0.999), fused=fused)
+    for step in range(6):
+        x = torch.randn(16, 30)
+        for group in (*opt_a.param_groups, *opt_c.param_groups):
+            group["lr"] = 1e-2 / (1 + step)  # a learning-rate schedule changes the group
+        params = list(model_a.parameters())
+        T.adam_update(opt_a, params, torch.autograd.grad(model_a(x).square().mean(), params))
+        opt_c.zero_grad()
+        model_c(x).square().mean().backward()
+        opt_c.step()
+        for pa, pc in zip(model_a.parameters(), model_c.parameters()):
+            assert torch.equal(pa, pc)
+            assert pa.grad is None  # gradients never linger in .grad
+    assert all(torch.equal(opt_a.state_dict()["state"][i]["exp_avg_sq"], opt_c.state_dict()["state"][i]["exp_avg_sq"])
+               for i in range(4))
+    assert {int(s["step"]) for s in opt_a.state.values()} == {6}
+    # A None gradient skips its parameter, as step() does for a parameter without .grad.
+    before = [p.detach().clone() for p in model_a.parameters()]
+    T.adam_update(opt_a, list(model_a.parameters()), [None, None, None, torch.ones(1)])
+    assert all(torch.equal(b, p) for b, p in zip(before[:3], list(model_a.parameters())[:3]))
+    assert not torch.equal(before[3], list(model_a.parameters())[3])
+    with pytest.raises(ValueError):  # one gradient per parameter
+        T.adam_update(opt_a, list(model_a.parameters()), [None])
+
+
+def test_frozen_and_unused_discriminator_weights_stay_untouched(data):
+    torch.manual_seed(0)
+    g, d = Generator(4, (16,)), Discriminator((16, 8))
+    d.body[0].requires_grad_(False)  # a frozen first layer
+    d.unused = torch.nn.Linear(3, 3)  # a parameter the forward pass never uses
+    frozen, unused = d.body[0].weight.detach().clone(), d.unused.weight.detach().clone()
+    head = d.head.weight.detach().clone()
+    result = run(data, steps=4, generator=g, discriminator=d)
+    assert torch.equal(result.discriminator.body[0].weight, frozen)
+    assert not result.discriminator.body[0].weight.requires_grad  # still frozen after training
+    assert torch.equal(result.discriminator.unused.weight, unused)
+    assert not torch.equal(result.discriminator.head.weight, head)  # the rest trains
 
 
 def test_custom_discriminator_without_config(data):

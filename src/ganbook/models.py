@@ -54,8 +54,10 @@ class Generator(nn.Module):
         self.negative_slope = float(negative_slope)
         layers: list[nn.Module] = []
         width = self.latent_dim
+        # In-place activations overwrite the linear layer's output, which backward does not
+        # need: one allocation and one pass over memory fewer per layer.
         for h in hidden:
-            layers += [nn.Linear(width, h), nn.LeakyReLU(negative_slope)]
+            layers += [nn.Linear(width, h), nn.LeakyReLU(negative_slope, inplace=True)]
             width = h
         layers += [nn.Linear(width, self.out_dim), nn.Tanh()]
         self.net = nn.Sequential(*layers)
@@ -105,7 +107,7 @@ class Discriminator(nn.Module):
         layers: list[nn.Module] = []
         width = self.in_dim
         for h in hidden:
-            layers += [nn.Linear(width, h), nn.LeakyReLU(negative_slope)]
+            layers += [nn.Linear(width, h), nn.LeakyReLU(negative_slope, inplace=True)]
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
             width = h
