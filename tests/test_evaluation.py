@@ -220,21 +220,11 @@ def test_sharpness_blur_lowers_scores():
         ev.gradient_magnitude(np.full((1, 5, 5), 2.0))
 
 
-# ------------------------------------------------------------------------------------ ring
-
-
-def test_mode_coverage():
-    centres = ev.ring_centers(8, 2.0)
-    np.testing.assert_allclose(np.linalg.norm(centres, axis=1), 2.0)
-    r = rng(7)
-    on_three = centres[r.integers(0, 3, 300)] + 0.02 * r.standard_normal((300, 2))
-    junk = np.zeros((100, 2))  # the centre of the ring: far from every mode
-    out = ev.mode_coverage(np.concatenate([on_three, junk]), centres, 0.02, min_count=20)
-    assert out["modes_covered"] == 3
-    assert out["high_quality"] == pytest.approx(300 / 400, abs=0.01)
-    assert out["counts"][3:].sum() == 0
-    assert ev.mode_coverage(torch.tensor(on_three), centres, 0.02, min_count=200)["modes_covered"] == 0
-    with pytest.raises(ValueError, match="2 values per row"):
-        ev.mode_coverage(np.zeros((5, 3)), centres, 0.02)
-    with pytest.raises(ValueError, match="sigma"):
-        ev.mode_coverage(on_three, centres, -1.0)
+def test_tensors_and_arrays_give_the_same_results():
+    r = rng(8)
+    q, ref = r.random((5, 6)), r.random((7, 6))
+    d_np, i_np = ev.nearest_neighbour_distances(q, ref)
+    d_t, i_t = ev.nearest_neighbour_distances(torch.from_numpy(q).float(), torch.from_numpy(ref))
+    np.testing.assert_allclose(d_t, d_np, rtol=1e-6)
+    np.testing.assert_array_equal(i_t, i_np)
+    assert ev.kmeans(torch.from_numpy(ref), 2).shape == (2, 6)

@@ -1,12 +1,11 @@
-"""The MLP generator and discriminator, and the image conventions."""
+"""The MLP generator and discriminator (the image conventions are in test_images.py)."""
 
 import copy
 
-import numpy as np
 import pytest
 import torch
 
-from ganbook.models import Discriminator, Generator, from_images, pytorch_gan_sized, to_images
+from ganbook.models import Discriminator, Generator, pytorch_gan_sized
 
 
 def test_generator_shapes_range_and_config():
@@ -85,25 +84,45 @@ def test_generator_bad_arguments(kwargs):
         Generator(**kwargs)
 
 
-@pytest.mark.parametrize("kwargs", [dict(dropout=1.0), dict(hidden=()), dict(in_dim=0)])
+@pytest.mark.parametrize("kwargs", [dict(dropout=1.0), dict(hidden=()), dict(in_dim=0),
+                                    dict(minibatch_kernels=-1),
+                                    dict(minibatch_kernels=2, kernel_dim=0)])
 def test_discriminator_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         Discriminator(**kwargs)
 
 
-def test_image_conversions_round_trip():
-    images = np.arange(2 * 784, dtype=np.int64).reshape(2, 28, 28) % 256
-    x = from_images(images.astype(np.uint8))
-    assert x.shape == (2, 784) and x.dtype == torch.float32
-    assert x.min() == -1 and x.max() == 1
-    back = to_images(x)
-    assert back.shape == (2, 28, 28) and back.dtype == np.float32
-    np.testing.assert_allclose(back * 255, images, atol=1e-4)
-    np.testing.assert_allclose(to_images(from_images(back)), back, atol=1e-6)
+def test_discriminator_with_minibatch_kernels_shapes_and_features():
+    torch.manual_seed(0)
+    d = Discriminator((32, 16), minibatch_kernels=4, kernel_dim=3)
+    x = torch.rand(5, 28, 28)
+    assert d.compares_samples and not Discriminator((8,)).compares_samples
+    assert d(x).shape == (5,)
+    assert d.features(x).shape == (5, 16)
+    assert d.head.in_features == 16 + 4
+    with pytest.raises(ValueError, match="784 values"):
+        d(torch.rand(5, 10))
+    with pytest.raises(ValueError, match="minibatch_kernels"):
+        Discriminator((4,), in_dim=2, minibatch_kernels=-1)
+    toy_d = Discriminator((4,), in_dim=2, minibatch_kernels=2, kernel_dim=3)
+    assert toy_d(torch.rand(3, 2)).shape == (3,)
 
 
-@pytest.mark.parametrize("bad", [np.full((2, 28, 28), 1.5), np.zeros((2, 27, 28)), np.zeros((0, 784)),
-                                 np.full((2, 784), np.nan), np.zeros((2, 784), dtype=bool)])
-def test_from_images_rejects_bad_input(bad):
-    with pytest.raises(ValueError):
-        from_images(bad)
+def test_minibatch_kernels_make_a_logit_depend_on_the_batch():
+    torch.manual_seed(0)
+    x = torch.rand(6, 784)
+    plain = Discriminator((16,))
+    assert torch.allclose(plain(x)[:3], plain(x[:3]))
+    d = Discriminator((16,), minibatch_kernels=4, kernel_dim=3)
+    assert not torch.allclose(d(x)[:3], d(x[:3]))
+    # The logit is the head on the features and the minibatch closeness.
+    torch.testing.assert_close(d.head(d.minibatch(d.features(x))).squeeze(1), d(x))
+
+
+def test_config_rebuilds_the_same_discriminator():
+    d = Discriminator((16, 8), in_dim=2, dropout=0.1, negative_slope=0.1,
+                      minibatch_kernels=3, kernel_dim=2)
+    clone = Discriminator(**d.config())
+    assert clone.config() == d.config()
+    assert [p.shape for p in clone.parameters()] == [p.shape for p in d.parameters()]
+    clone.load_state_dict(d.state_dict())  # same parameter names too

@@ -48,15 +48,38 @@ def test_training_lowers_loss_and_is_deterministic():
     assert 0 <= s1.min() and s1.max() <= 1
 
 
-def test_uint8_input_and_bad_input():
-    x = V.as_pixels(np.full((2, 28, 28), 255, dtype=np.uint8))
-    assert x.shape == (2, 784) and x.max() == 1.0
+def test_uint8_data_trains_like_the_same_pixels_in_0_1():
+    digits = np.random.default_rng(1).integers(0, 256, size=(16, 28, 28), dtype=np.uint8)
+    a = V.train_vae(digits, 3, latent_dim=2, hidden=(8,), batch_size=4)
+    b = V.train_vae(digits / 255.0, 3, latent_dim=2, hidden=(8,), batch_size=4)
+    np.testing.assert_allclose(a.history["loss"], b.history["loss"], rtol=1e-6)
+    assert len(a.history["loss"]) == len(a.history["kl"]) == 3 and a.seconds > 0
+
+
+def test_training_leaves_the_global_random_stream_alone():
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    V.train_vae(np.zeros((8, 784)), 2, latent_dim=2, hidden=(8,), batch_size=4)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_progress_bar_does_not_change_the_run():
+    data = np.random.default_rng(2).random((16, 784))
+    a = V.train_vae(data, 3, latent_dim=2, hidden=(8,), batch_size=4, progress=True)
+    b = V.train_vae(data, 3, latent_dim=2, hidden=(8,), batch_size=4)
+    np.testing.assert_array_equal(a.history["loss"], b.history["loss"])
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="data"):
+        V.train_vae(np.full((4, 784), 1.5), 5)
     with pytest.raises(ValueError, match="shape"):
-        V.as_pixels(np.zeros((3, 10)))
-    with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        V.as_pixels(np.full((2, 784), 1.5))
+        V.train_vae(np.zeros((3, 10)), 5)
     with pytest.raises(ValueError, match="steps"):
         V.train_vae(np.zeros((4, 784)), 0)
+    with pytest.raises(ValueError, match="batch_size"):
+        V.train_vae(np.zeros((4, 784)), 5, batch_size=0)
     with pytest.raises(ValueError, match="latent_dim"):
         V.VAE(latent_dim=0)
     model = V.VAE(latent_dim=3, hidden=(8,))

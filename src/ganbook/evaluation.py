@@ -1,4 +1,5 @@
-"""Measuring generative models: Parzen windows, classifier-based scores, memorisation, sharpness.
+"""Measuring generative models: Parzen windows, Fréchet distance, class statistics,
+memorisation, sharpness.
 
 Every function here is batched and vectorised (``torch.cdist`` + ``torch.logsumexp`` over
 chunks; no Python loop over samples) and validates its input, raising ``ValueError`` with a
@@ -16,8 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .checks import as_matrix, positive_int
+
 __all__ = [
-    "as_matrix",
     "parzen_log_likelihood",
     "ParzenResult",
     "parzen_estimate",
@@ -32,61 +34,7 @@ __all__ = [
     "nearest_neighbour_distances",
     "laplacian_variance",
     "gradient_magnitude",
-    "ring_centers",
-    "mode_coverage",
-    "classifier_features",
 ]
-
-
-# ------------------------------------------------------------------------------ input checks
-
-
-def as_matrix(
-    x,
-    name: str = "x",
-    *,
-    min_rows: int = 1,
-    unit_range: bool = True,
-    dim: int | None = None,
-) -> torch.Tensor:
-    """Validate ``x`` and return it as a float64 tensor of shape ``(n, d)``.
-
-    ``x`` is a NumPy array or tensor of shape ``(n, d)`` or ``(n, h, w)`` (images are
-    flattened).  With ``unit_range`` every value must lie in ``[0, 1]``; ``dim`` fixes ``d``.
-    """
-    if isinstance(x, torch.Tensor):
-        t = x.detach().to("cpu", torch.float64)
-    else:
-        try:
-            arr = np.asarray(x, dtype=np.float64)
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"{name} must be a numeric array, got {type(x).__name__}") from err
-        t = torch.from_numpy(arr)
-    if t.ndim not in (2, 3):
-        raise ValueError(
-            f"{name} must have shape (n, d) or (n, height, width), got shape {tuple(t.shape)}"
-        )
-    t = t.reshape(t.shape[0], int(np.prod(t.shape[1:])))
-    if t.shape[1] == 0:
-        raise ValueError(f"{name} has zero features per row (shape {tuple(t.shape)})")
-    if dim is not None and t.shape[1] != dim:
-        raise ValueError(f"{name} must have {dim} values per row, got {t.shape[1]}")
-    if t.shape[0] < min_rows:
-        raise ValueError(f"{name} needs at least {min_rows} rows, got {t.shape[0]}")
-    if not torch.isfinite(t).all():
-        raise ValueError(f"{name} contains NaN or infinite values")
-    if unit_range and t.numel() and (t.min() < 0 or t.max() > 1):
-        raise ValueError(
-            f"{name} must hold pixel values in [0, 1], got values in "
-            f"[{t.min().item():.4g}, {t.max().item():.4g}]"
-        )
-    return t
-
-
-def _positive_int(value, name: str) -> int:
-    if int(value) != value or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 # ---------------------------------------------------------------------------- Parzen window
@@ -116,7 +64,7 @@ def parzen_log_likelihood(
     s = as_matrix(samples, "samples", min_rows=1, unit_range=unit_range)
     q = as_matrix(x, "x", min_rows=1, unit_range=unit_range, dim=s.shape[1])
     sig = _sigma_array(sigma)
-    batch_size = _positive_int(batch_size, "batch_size")
+    batch_size = positive_int("batch_size", batch_size)
     n, d = s.shape
     sig_t = torch.from_numpy(sig)[:, None, None]  # (k, 1, 1)
     # log N normaliser: -d/2 log(2 pi sigma^2), and the 1/n of the mixture.
@@ -191,8 +139,8 @@ def kmeans(x, k: int, *, iterations: int = 20, seed: int = 0, batch_size: int = 
     """Lloyd's k-means: centres start at ``k`` distinct random rows of ``x`` (seeded); a cluster
     that becomes empty keeps its previous centre.  Returns the ``(k, d)`` centroids."""
     data = as_matrix(x, "x", unit_range=False).float()  # float32: twice as fast, precise enough
-    k = _positive_int(k, "k")
-    iterations = _positive_int(iterations, "iterations")
+    k = positive_int("k", k)
+    iterations = positive_int("iterations", iterations)
     if k > data.shape[0]:
         raise ValueError(f"k={k} exceeds the number of rows ({data.shape[0]})")
     gen = torch.Generator().manual_seed(seed)
@@ -305,7 +253,7 @@ def nearest_neighbour_distances(
     """Euclidean distance from each query row to its nearest row of ``reference``, and its index."""
     r = as_matrix(reference, "reference", unit_range=unit_range)
     q = as_matrix(queries, "queries", unit_range=unit_range, dim=r.shape[1])
-    batch_size = _positive_int(batch_size, "batch_size")
+    batch_size = positive_int("batch_size", batch_size)
     dists, idx = [], []
     for start in range(0, q.shape[0], batch_size):
         best = torch.cdist(q[start : start + batch_size], r).min(dim=1)
@@ -346,71 +294,3 @@ def gradient_magnitude(images) -> np.ndarray:
     gy = (x[:, 2:, 1:-1] - x[:, :-2, 1:-1]) / 2
     gx = (x[:, 1:-1, 2:] - x[:, 1:-1, :-2]) / 2
     return torch.sqrt(gx**2 + gy**2).reshape(x.shape[0], -1).mean(dim=1).numpy()
-
-
-# ---------------------------------------------------------------------- 2-D ring of modes
-
-
-def ring_centers(n_modes: int = 8, radius: float = 2.0) -> np.ndarray:
-    """Centres of ``n_modes`` Gaussians evenly spaced on a circle, shape ``(n_modes, 2)``."""
-    n_modes = _positive_int(n_modes, "n_modes")
-    angles = 2 * np.pi * np.arange(n_modes) / n_modes
-    return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
-
-
-def mode_coverage(samples, centers, sigma: float, *, min_count: int = 20, n_std: float = 3.0) -> dict:
-    """Which modes of a Gaussian mixture a set of 2-D samples covers.
-
-    A sample is *high quality* when it lies within ``n_std * sigma`` of some centre; a mode is
-    *covered* when at least ``min_count`` high-quality samples fall in it.  Returns the number of
-    covered modes, the share of high-quality samples and the per-mode counts.
-    """
-    c = as_matrix(centers, "centers", unit_range=False)
-    s = as_matrix(samples, "samples", unit_range=False, dim=c.shape[1])
-    if not np.isfinite(sigma) or sigma <= 0:
-        raise ValueError(f"sigma must be positive, got {sigma!r}")
-    min_count = _positive_int(min_count, "min_count")
-    dist = torch.cdist(s, c)
-    nearest = dist.min(dim=1)
-    good = nearest.values <= n_std * sigma
-    counts = torch.bincount(nearest.indices[good], minlength=c.shape[0]).numpy()
-    return {
-        "modes_covered": int((counts >= min_count).sum()),
-        "high_quality": float(good.double().mean()),
-        "counts": counts,
-    }
-
-
-# ------------------------------------------------------------------- classifier features
-
-
-@torch.no_grad()
-def classifier_features(samples, model: torch.nn.Module | None = None, *, batch_size: int = 1000) -> np.ndarray:
-    """Penultimate-layer activations of the book's digit classifier for images in ``[0, 1]``.
-
-    These are the inputs of the classifier's last linear layer (for
-    :class:`ganbook.metrics.DigitClassifier`: the 128 ReLU units), captured with a forward
-    pre-hook; they play the role of the Inception features of the FID (Heusel et al. 2017).
-    Returns float64 ``(n, n_features)``.
-    """
-    x = as_matrix(samples, "samples")
-    if x.shape[1] != 784:
-        raise ValueError(f"samples must be 28x28 digits (784 values each), got {x.shape[1]}")
-    if model is None:
-        from .metrics import load_or_train_classifier
-
-        model = load_or_train_classifier()
-    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
-    if not linears:
-        raise ValueError("the model has no linear layer to take features from")
-    captured: list[torch.Tensor] = []
-    hook = linears[-1].register_forward_pre_hook(lambda _m, inputs: captured.append(inputs[0].detach()))
-    was_training = model.training
-    model.eval()
-    try:
-        for start in range(0, x.shape[0], _positive_int(batch_size, "batch_size")):
-            model(x[start : start + batch_size].float().reshape(-1, 1, 28, 28))
-    finally:
-        hook.remove()
-        model.train(was_training)
-    return torch.cat(captured).double().numpy()

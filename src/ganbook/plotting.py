@@ -50,3 +50,55 @@ def save_image_grid(images, path, nrow: int | None = None, title: str | None = N
     show_grid(fig.subplots(), images, nrow, title)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     return path
+
+
+def moving_average(values, width: int) -> np.ndarray:
+    """Means of ``width`` consecutive values (``len(values) - width + 1`` of them)."""
+    values = np.asarray(values, dtype=np.float64)
+    width = max(1, min(int(width), len(values)))
+    return np.convolve(values, np.ones(width) / width, mode="valid")
+
+
+def draw_progress(axes, history: dict, evaluations: list) -> None:
+    """Three panels of a run's progress on ``axes``: held-out FD (log scale, best marked),
+    the discriminator's mean outputs on real and generated digits (moving averages), and the
+    share of the rarest digit class among generated digits."""
+    ax_fd, ax_d, ax_class = axes
+    steps = [e.step for e in evaluations]
+    fds = [e.fd for e in evaluations]
+    ax_fd.plot(steps, fds, "o-", ms=3, label="held-out FD")
+    if evaluations:
+        best = min(evaluations, key=lambda e: e.fd)
+        ax_fd.plot([best.step], [best.fd], "*", ms=12, color="C3",
+                   label=f"best: {best.fd:.2f} at step {best.step:,}")
+        ax_fd.set_yscale("log")
+    ax_fd.set(xlabel="step", ylabel="Fréchet distance (log scale)",
+              title="Held-out FD (lower is better)")
+    ax_fd.legend(fontsize=8)
+    n = len(history.get("d_real", []))
+    if n:
+        width = max(1, n // 100)
+        x = np.arange(width, n + 1)
+        ax_d.plot(x, moving_average(history["d_real"], width), label="mean D(x), real")
+        ax_d.plot(x, moving_average(history["d_fake"], width), label="mean D(G(z)), generated")
+    ax_d.axhline(0.5, color="gray", ls="--", lw=1, label="equilibrium 1/2")
+    ax_d.set(xlabel="step", ylabel="discriminator output", ylim=(0, 1),
+             title="Discriminator outputs")
+    ax_d.legend(fontsize=8)
+    ax_class.plot(steps, [100 * e.smallest_class for e in evaluations], "o-", ms=3,
+                  color="C2", label="rarest digit class")
+    ax_class.axhline(10, color="gray", ls="--", lw=1, label="fair share, 10%")
+    ax_class.set(xlabel="step", ylabel="share of generated digits (%)", ylim=(0, None),
+                 title="Rarest class")
+    ax_class.legend(fontsize=8)
+
+
+def save_progress_plot(history: dict, evaluations: list, path) -> Path:
+    """Save :func:`draw_progress` as a PNG file (written atomically)."""
+    from matplotlib.figure import Figure
+
+    from .files import atomic_write
+
+    fig = Figure(figsize=(13, 3.6), layout="constrained")
+    draw_progress(fig.subplots(1, 3), history, evaluations)
+    return atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=90))

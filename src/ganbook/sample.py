@@ -1,4 +1,6 @@
-"""Generate digits from a trained generator: ``python -m ganbook.sample CHECKPOINT -n 10000 --out samples.npy``.
+"""Generate digits from a trained generator.
+
+Command line: ``python -m ganbook.sample CHECKPOINT -n 10000 --out samples.npy``.
 
 Samples follow the book's convention: float32 arrays in ``[0, 1]`` of shape ``(n, 28, 28)``.
 """
@@ -12,29 +14,27 @@ import numpy as np
 import torch
 from torch import nn
 
-from .models import Generator, to_images
+from . import checkpoint
+from .checks import positive_int
+from .images import from_model
+from .models import Generator
 
 
-def load_generator(checkpoint, device: str = "cpu") -> Generator:
-    """The generator of a checkpoint written by :func:`ganbook.train.train`, in eval mode."""
-    from .train import load_checkpoint
-
-    state = load_checkpoint(checkpoint, map_location=device)
-    if state.get("generator_config") is None:
-        raise ValueError(f"{checkpoint} holds a custom generator without config(); "
-                         "build it yourself and load state['generator']")
-    generator = Generator(**state["generator_config"])
-    # With weight averaging (ema_decay) the averaged weights are the ones to sample from.
-    generator.load_state_dict(state["generator_ema"] if state.get("generator_ema") is not None
-                              else state["generator"])
-    return generator.to(device).eval()
+def load_generator(path, device: str = "cpu", latest: bool = False) -> Generator:
+    """The generator to sample from, in eval mode. ``path`` is a checkpoint file, or a run's
+    folder: then its best generator (``best.pt``) when it has one and ``latest`` is False,
+    else its latest checkpoint (``checkpoint.pt``)."""
+    path = Path(path)
+    if path.is_dir():
+        best = path / checkpoint.BEST
+        path = best if best.exists() and not latest else path / checkpoint.LATEST
+    return checkpoint.load_sampler(path, device)
 
 
 def latent(n: int, latent_dim: int, seed: int = 0) -> torch.Tensor:
-    """``n`` standard-normal latent vectors from a private RNG seeded with ``seed``."""
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
-    return torch.randn(int(n), latent_dim, generator=torch.Generator().manual_seed(int(seed)))
+    """``n`` standard-normal latent vectors from a private generator seeded with ``seed``."""
+    n = positive_int("n", n)
+    return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(int(seed)))
 
 
 @torch.no_grad()
@@ -43,7 +43,7 @@ def decode(generator: nn.Module, z: torch.Tensor, batch_size: int = 2000) -> np.
     was_training = generator.training
     generator.eval()
     device = next(generator.parameters()).device
-    parts = [to_images(generator(z[i:i + batch_size].to(device))) for i in range(0, len(z), batch_size)]
+    parts = [from_model(generator(z[i:i + batch_size].to(device))) for i in range(0, len(z), batch_size)]
     generator.train(was_training)
     return np.concatenate(parts)
 
@@ -57,20 +57,28 @@ def generate(generator: nn.Module, n: int, seed: int = 0, batch_size: int = 2000
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ganbook.sample",
-                                     description="Write generated digits as float32 (n, 28, 28) in [0, 1] to a .npy file.")
-    parser.add_argument("checkpoint", type=Path)
+    parser = argparse.ArgumentParser(
+        prog="python -m ganbook.sample",
+        description="Write generated digits as float32 (n, 28, 28) in [0, 1] to a .npy file.")
+    parser.add_argument("run", type=Path,
+                        help="a run's folder (its best generator) or a checkpoint file")
+    parser.add_argument("--latest", action="store_true",
+                        help="use the run's latest checkpoint instead of its best generator")
     parser.add_argument("-n", type=int, default=10000, help="number of samples (default 10000)")
     parser.add_argument("--out", type=Path, default=Path("samples.npy"))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
     try:
-        samples = generate(load_generator(args.checkpoint, args.device), args.n, seed=args.seed)
-    except (ValueError, FileNotFoundError) as err:
+        if args.out.is_dir():
+            raise ValueError(f"--out {args.out} is a folder; give a file name such as "
+                             "samples.npy")
+        generator = load_generator(args.run, args.device, latest=args.latest)
+        samples = generate(generator, args.n, seed=args.seed)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        np.save(args.out, samples)
+    except (ValueError, OSError) as err:
         parser.exit(2, f"error: {err}\n")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.save(args.out, samples)
     print(f"wrote {args.out}: {samples.shape[0]} samples, float32 (n, 28, 28) in [0, 1]")
     return 0
 
