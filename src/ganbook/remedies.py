@@ -3,6 +3,8 @@
 * :class:`MinibatchDiscrimination` (Section 3.2): a layer that lets the discriminator compare
   each sample with the rest of its minibatch. :class:`ganbook.models.Discriminator` inserts it
   before its output with ``minibatch_kernels > 0``.
+* :class:`HistoricalAverage` (Section 3.3): a penalty that pulls a player's weights towards
+  the average of their past values (``historical_averaging=`` of both trainers).
 * Feature matching (Section 3.1) is a generator loss: :func:`ganbook.losses.feature_matching_loss`,
   selected with ``generator_loss="feature_matching"``.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .checks import positive_int
+from .checks import positive_float, positive_int
 
 
 class MinibatchDiscrimination(nn.Module):
@@ -47,3 +49,36 @@ class MinibatchDiscrimination(nn.Module):
 
     def forward(self, f: torch.Tensor) -> torch.Tensor:
         return torch.cat([f, self.closeness(f)], dim=1)
+
+
+class HistoricalAverage:
+    """Historical averaging (Salimans et al. 2016, Section 3.3) for one player.
+
+    :meth:`penalty` is ``weight * ||theta - mean_theta||^2``, where ``mean_theta`` is the average
+    of the weights ``theta`` over all steps so far; added to the player's loss it damps the
+    oscillations of a game that circles around its equilibrium. Call :meth:`update` after every
+    update of the weights.
+    """
+
+    def __init__(self, params, weight: float):
+        self.params = [p for p in params if p.requires_grad]
+        self.weight = positive_float("historical averaging weight", weight)
+        self.means = [p.detach().clone() for p in self.params]
+        self.count = 1  # the means start as the initial weights
+
+    def penalty(self) -> torch.Tensor:
+        return self.weight * sum((p - m).pow(2).sum() for p, m in zip(self.params, self.means))
+
+    @torch.no_grad()
+    def update(self) -> None:
+        self.count += 1
+        for p, m in zip(self.params, self.means):
+            m.lerp_(p, 1.0 / self.count)  # running mean of all values so far
+
+    def state_dict(self) -> dict:
+        return {"means": [m.clone() for m in self.means], "count": self.count}
+
+    def load_state_dict(self, state: dict) -> None:
+        for m, saved in zip(self.means, state["means"]):
+            m.copy_(saved)
+        self.count = int(state["count"])

@@ -30,6 +30,7 @@ from .checks import (as_matrix, finite_float, non_negative_int, one_of, positive
                      positive_int)
 from .loop import Every, Loop, random_generator, seeded
 from .losses import GENERATOR_LOSSES, discriminator_loss, feature_matching_loss, generator_loss
+from .remedies import HistoricalAverage
 
 # The ring of Gaussians of Metz et al. (2017).
 RING_MODES = 8
@@ -196,8 +197,10 @@ def _batch(name: str, x) -> torch.Tensor:
 
 
 def discriminator_step(generator: nn.Module, discriminator: nn.Module,
-                       optimizer: torch.optim.Optimizer, x_real, z) -> tuple[torch.Tensor, ...]:
+                       optimizer: torch.optim.Optimizer, x_real, z,
+                       history: HistoricalAverage | None = None) -> tuple[torch.Tensor, ...]:
     """One update of D: ascend log D(x) + log(1 - D(G(z))) on a batch; G is left unchanged.
+    ``history``: D's historical average, whose penalty joins the loss (chapter 8).
 
     Returns ``(loss, mean D(x), mean D(G(z)))`` before the update, as 0-d tensors.
     """
@@ -208,20 +211,24 @@ def discriminator_step(generator: nn.Module, discriminator: nn.Module,
     # discrimination must compare each sample with its own kind only.
     real_logits, fake_logits = discriminator(x_real), discriminator(x_fake)
     loss = discriminator_loss(real_logits, fake_logits)
+    penalty = 0.0 if history is None else history.penalty()
     optimizer.zero_grad(set_to_none=True)
-    loss.backward(inputs=list(discriminator.parameters()))
+    (loss + penalty).backward(inputs=list(discriminator.parameters()))
     optimizer.step()
+    if history is not None:
+        history.update()
     with torch.no_grad():
         return loss.detach(), torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()
 
 
 def generator_step(generator: nn.Module, discriminator: nn.Module,
                    optimizer: torch.optim.Optimizer, z, generator_loss_kind: str = "non_saturating",
-                   x_real=None) -> torch.Tensor:
+                   x_real=None, history: HistoricalAverage | None = None) -> torch.Tensor:
     """One update of G against a fixed D. ``generator_loss_kind``: ``"non_saturating"``,
     ``"saturating"`` (see :func:`ganbook.losses.generator_loss`) or ``"feature_matching"``
     (needs a real batch ``x_real`` and ``discriminator.features``). Only G's weights receive
-    gradients. Returns the loss before the update (a 0-d tensor)."""
+    gradients. ``history``: G's historical average, whose penalty joins the loss. Returns the
+    loss before the update (a 0-d tensor)."""
     kind = one_of("generator_loss", generator_loss_kind, GENERATOR_LOSSES)
     z = _batch("z", z)
     fake = generator(z)
@@ -233,9 +240,12 @@ def generator_step(generator: nn.Module, discriminator: nn.Module,
         loss = feature_matching_loss(real_features, discriminator.features(fake))
     else:
         loss = generator_loss(discriminator(fake), kind)
+    penalty = 0.0 if history is None else history.penalty()
     optimizer.zero_grad(set_to_none=True)
-    loss.backward(inputs=list(generator.parameters()))  # no gradient for D's weights
+    (loss + penalty).backward(inputs=list(generator.parameters()))  # none for D's weights
     optimizer.step()
+    if history is not None:
+        history.update()
     return loss.detach()
 
 
@@ -260,6 +270,8 @@ class ToyGAN:
     steps: int = 0  # generator updates done so far
     history: dict = field(default_factory=dict)  # losses and mean D outputs, one per step
     records: list = field(default_factory=list)  # what train(record=...) kept
+    g_history: HistoricalAverage | None = None  # historical averaging of each player
+    d_history: HistoricalAverage | None = None
 
     def real_batch(self) -> torch.Tensor:
         return self.sample_data(self.batch_size, self.rng)
@@ -282,13 +294,15 @@ def make_toy_gan(sample_data: Callable[[int, torch.Generator], torch.Tensor],
                  data_dim: int = 1, noise_dim: int = 1, noise: str = "normal",
                  noise_scale: float = 1.0, hidden: int = 32, depth: int = 2,
                  lr_g: float = 5e-4, lr_d: float = 2e-3, betas=(0.5, 0.999),
-                 batch_size: int = 128, seed: int = 0) -> ToyGAN:
+                 batch_size: int = 128, historical_averaging: float = 0.0,
+                 seed: int = 0) -> ToyGAN:
     """A seeded :class:`ToyGAN` with Adam optimisers (``betas``, two learning rates).
 
     ``sample_data(n, rng)`` returns a float32 tensor ``(n, data_dim)``, e.g.
     ``lambda n, rng: sample_gaussian_1d(n, rng, mean=2, std=0.5)``. Players not given are
     MLPs (:func:`make_generator`, :func:`make_discriminator`) with ``hidden`` units in each of
-    ``depth`` layers, built with the run's seed.
+    ``depth`` layers, built with the run's seed. ``historical_averaging > 0`` adds that
+    remedy (:class:`ganbook.remedies.HistoricalAverage`) with this weight to both players.
     """
     if not callable(sample_data):
         raise ValueError("sample_data must be a function (n, rng) -> tensor of shape (n, data_dim)")
@@ -301,7 +315,10 @@ def make_toy_gan(sample_data: Callable[[int, torch.Generator], torch.Tensor],
             generator = make_generator(noise_dim, data_dim, hidden, depth)
         if discriminator is None:
             discriminator = make_discriminator(data_dim, hidden, depth)
+    weight = historical_averaging
     return ToyGAN(
+        g_history=HistoricalAverage(generator.parameters(), weight) if weight else None,
+        d_history=HistoricalAverage(discriminator.parameters(), weight) if weight else None,
         generator=generator, discriminator=discriminator,
         opt_g=torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas, fused=True),
         opt_d=torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas, fused=True),
@@ -310,10 +327,11 @@ def make_toy_gan(sample_data: Callable[[int, torch.Generator], torch.Tensor],
 
 
 def make_ring_gan(seed: int = 0, minibatch_kernels: int = 0, lr: float = 1e-3,
-                  batch_size: int = 128) -> ToyGAN:
+                  batch_size: int = 128, historical_averaging: float = 0.0) -> ToyGAN:
     """The ring GAN of chapter 8: G an MLP 16 -> 128 -> 128 -> 2 with ReLUs and normal noise,
     D an MLP 2 -> 128 -> 128 -> 1 with leaky ReLUs (and minibatch discrimination with
-    ``minibatch_kernels`` kernels of dimension 3), Adam with ``lr`` for both players."""
+    ``minibatch_kernels`` kernels of dimension 3), Adam with ``lr`` for both players, and
+    historical averaging when its weight is given."""
     from .models import Discriminator
 
     with seeded(seed):
@@ -321,7 +339,8 @@ def make_ring_gan(seed: int = 0, minibatch_kernels: int = 0, lr: float = 1e-3,
         discriminator = Discriminator((128, 128), in_dim=2, minibatch_kernels=minibatch_kernels,
                                       kernel_dim=3)
     return make_toy_gan(sample_ring, generator, discriminator, data_dim=2, noise_dim=16,
-                        lr_g=lr, lr_d=lr, batch_size=batch_size, seed=seed)
+                        lr_g=lr, lr_d=lr, batch_size=batch_size,
+                        historical_averaging=historical_averaging, seed=seed)
 
 
 def train(gan: ToyGAN, steps: int, k: int = 1, generator_loss: str = "non_saturating",
@@ -355,11 +374,12 @@ def train(gan: ToyGAN, steps: int, k: int = 1, generator_loss: str = "non_satura
         d_numbers = 0.0
         for _ in range(k):
             d_numbers = d_numbers + torch.stack(discriminator_step(
-                gan.generator, gan.discriminator, gan.opt_d, gan.real_batch(), gan.noise_batch()))
+                gan.generator, gan.discriminator, gan.opt_d, gan.real_batch(), gan.noise_batch(),
+                gan.d_history))
         z = gan.noise_batch()
         real = gan.real_batch() if generator_loss == "feature_matching" else None
         g_loss = generator_step(gan.generator, gan.discriminator, gan.opt_g, z, generator_loss,
-                                real)
+                                real, gan.g_history)
         gan.steps += 1
         d_loss, d_real, d_fake = d_numbers / k
         return {"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake}

@@ -37,6 +37,7 @@ from .loop import (Every, Loop, DivergedError, random_generator, resolve_device,
                    threads)
 from .losses import GENERATOR_LOSSES, discriminator_loss, feature_matching_loss, generator_loss
 from .models import Discriminator, Generator
+from .remedies import HistoricalAverage
 from .monitor import Evaluation, HeldOutMonitor
 from .plotting import save_progress_plot
 
@@ -65,6 +66,7 @@ class TrainConfig:
     betas: tuple = (0.5, 0.999)
     batch_size: int = 64
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
+    historical_averaging: float = 0.0  # weight of the penalty of remedies.HistoricalAverage
     ema_decay: float | None = 0.999  # moving average of G's weights (None: no average)
     decay_from: float | None = None  # fraction of `steps` after which both rates fall to 0
     precision: str = "float32"  # or "bfloat16" matrix products
@@ -95,6 +97,9 @@ class TrainConfig:
         set_("betas", (float(betas[0]), float(betas[1])))
         set_("batch_size", positive_int("batch_size", self.batch_size))
         set_("label_smoothing", fraction("label_smoothing", self.label_smoothing))
+        if self.historical_averaging != 0:
+            set_("historical_averaging",
+                 positive_float("historical_averaging", self.historical_averaging))
         if self.ema_decay is not None:
             decay = fraction("ema_decay", self.ema_decay)
             if decay == 0.0:
@@ -162,9 +167,12 @@ def discriminator_step(gan: GAN, real: torch.Tensor, fake: torch.Tensor,
             logits = gan.discriminator(torch.cat([real, fake])).float()
             real_logits, fake_logits = logits.split(real.shape[0])
     loss = discriminator_loss(real_logits.float(), fake_logits.float(), label_smoothing)
+    penalty = 0.0 if gan.d_history is None else gan.d_history.penalty()
     gan.opt_d.zero_grad(set_to_none=True)
-    loss.backward(inputs=gan.d_weights)  # gradients for D's weights only
+    (loss + penalty).backward(inputs=gan.d_weights)  # gradients for D's weights only
     gan.opt_d.step()
+    if gan.d_history is not None:
+        gan.d_history.update()
     with torch.no_grad():
         return loss.detach(), torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()
 
@@ -178,9 +186,12 @@ def generator_step(gan: GAN, fake: torch.Tensor, real: torch.Tensor, kind: str) 
             loss = feature_matching_loss(real_features, gan.discriminator.features(fake).float())
         else:
             loss = generator_loss(gan.discriminator(fake).float(), kind)
+    penalty = 0.0 if gan.g_history is None else gan.g_history.penalty()
     gan.opt_g.zero_grad(set_to_none=True)
-    loss.backward(inputs=gan.g_weights)  # gradients for G's weights only, none for D's
+    (loss + penalty).backward(inputs=gan.g_weights)  # gradients for G's weights only
     gan.opt_g.step()
+    if gan.g_history is not None:
+        gan.g_history.update()
     return loss.detach()
 
 
@@ -342,6 +353,10 @@ class GAN:
             self.average.requires_grad_(False).eval().to(device)
             self.average.update_parameters(self.generator)  # starts as a copy
         self.sampler = self.generator if self.average is None else self.average.module
+        # Historical averaging (a remedy of chapter 8): both players, when its weight is set.
+        weight = config.historical_averaging
+        self.g_history = HistoricalAverage(self.g_weights, weight) if weight else None
+        self.d_history = HistoricalAverage(self.d_weights, weight) if weight else None
 
     def set_learning_rates(self, lr_g: float, lr_d: float) -> None:
         for group in self.opt_g.param_groups:
@@ -373,6 +388,8 @@ class GAN:
                                   else self.average.module.state_dict()),
             "average_count": 0 if self.average is None else int(self.average.n_averaged),
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "historical_averages": None if self.g_history is None else {
+                "g": self.g_history.state_dict(), "d": self.d_history.state_dict()},
             "rng": {"draws": rng.get_state(), "cpu": torch.get_rng_state(),
                     "cuda": torch.cuda.get_rng_state(self.device) if cuda else None},
             "history": {k: torch.tensor(v, dtype=torch.float64) for k, v in run.history.items()},
@@ -400,6 +417,9 @@ class GAN:
             self.average.n_averaged.fill_(state["average_count"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
+        if self.g_history is not None:
+            self.g_history.load_state_dict(state["historical_averages"]["g"])
+            self.d_history.load_state_dict(state["historical_averages"]["d"])
         rng.set_state(state["rng"]["draws"].cpu())
         torch.set_rng_state(state["rng"]["cpu"].cpu())  # dropout masks
         if self.device.type == "cuda" and state["rng"]["cuda"] is not None:
