@@ -57,7 +57,7 @@ def test_a_rising_fd_is_reported(bare_monitor):
 def test_a_discriminator_that_tells_real_from_fake_is_reported(bare_monitor):
     assert caught(bare_monitor, evaluation(1000, 10.0, d_real=0.66, d_fake=0.34))[1] == []
     _, messages = caught(bare_monitor, evaluation(2000, 9.0, d_real=0.7, d_fake=0.3))
-    assert len(messages) == 1 and "step 2000" in messages[0] and "memorises" in messages[0]
+    assert len(messages) == 1 and "step 2000" in messages[0] and "gradients" in messages[0]
 
 
 def test_restore_continues_a_run(bare_monitor):
@@ -82,3 +82,37 @@ def test_evaluate_scores_a_generator_against_held_out_digits():
     with torch.no_grad():
         generator.net[-2].bias += 1.0  # a different generator scores differently
     assert monitor.evaluate(generator, 30, 0.6, 0.4).fd != first.fd
+
+
+def test_a_discriminator_that_prefers_its_training_digits_is_reported(bare_monitor):
+    ok = evaluation(1000, 10.0)
+    ok.d_train, ok.d_held_out = 0.70, 0.61
+    assert caught(bare_monitor, ok)[1] == []
+    memorised = evaluation(2000, 9.0)
+    memorised.d_train, memorised.d_held_out = 0.75, 0.60
+    _, messages = caught(bare_monitor, memorised)
+    assert len(messages) == 1 and "step 2000" in messages[0] and "memorises" in messages[0]
+
+
+def test_evaluate_asks_the_discriminator_about_training_and_held_out_digits():
+    from ganbook.models import Discriminator
+
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    held_out = rng.integers(0, 256, size=(40, 28, 28), dtype=np.uint8)
+    train = np.zeros((30, 28, 28), dtype=np.uint8)  # all black: easy to tell apart
+    monitor = M.HeldOutMonitor(8, n_samples=20, test_digits=held_out, train_digits=train,
+                               classifier=DigitClassifier().eval())
+    d = Discriminator((16,), dropout=0.5).train()
+    with torch.no_grad():
+        d.body[0].weight.zero_()
+        d.body[0].bias.fill_(1.0)
+        d.head.weight.fill_(1.0)  # constant output: sigmoid(16 + bias)
+    e = monitor.evaluate(Generator(8, (16,)), 5, 0.6, 0.4, d)
+    assert e.d_train == pytest.approx(e.d_held_out) and 0 < e.d_train < 1
+    assert d.training  # left as it was
+    with torch.no_grad():
+        d.body[0].weight.fill_(-0.01)  # now brighter digits lower the logit
+    e = monitor.evaluate(Generator(8, (16,)), 6, 0.6, 0.4, d)
+    assert e.d_train > e.d_held_out  # black training digits score higher
+    assert np.isnan(monitor.evaluate(Generator(8, (16,)), 7, 0.6, 0.4).d_train)

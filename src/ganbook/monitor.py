@@ -8,10 +8,15 @@ on the test split of MNIST-10k with the book's digit classifier (chapter 7):
 * the class histogram of the generated digits (does every digit appear?);
 * the classifier's mean confidence (are the digits clear?).
 
-It keeps the best evaluation by FD, and warns, naming the step, when a digit class becomes rare,
-when the FD rises well above its best, or when the discriminator's outputs on real and
-generated digits drift apart: the signs of a discriminator that memorises its training digits
-and of a generator that collapses onto what still fools it.
+It also asks the discriminator how real it finds training digits and held-out digits: a
+discriminator that memorises its training digits rates them higher than real digits it has
+never seen.
+
+It keeps the best evaluation by FD, and warns, naming the step, when a digit class becomes
+rare, when the FD rises well above its best, when the discriminator's outputs on real and
+generated digits drift apart, or when it rates training digits well above held-out ones: the
+signs of a discriminator that memorises its training digits and of a generator that collapses
+onto what still fools it.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from .evaluation import frechet_distance, gaussian_stats
 RARE_CLASS = 0.02  # a fair share is 0.10: below this a digit class is being dropped
 FD_RISE = 1.5  # FD this many times its best: the generator got worse
 D_GAP = 0.35  # mean D(real) - D(generated) over the last interval: D tells them apart too well
+MEMORISATION_GAP = 0.1  # mean D(training digit) - D(held-out digit): D memorises
 
 
 class TrainingWarning(UserWarning):
@@ -46,6 +52,8 @@ class Evaluation:
     class_fractions: list  # share of each digit 0-9 among the generated samples
     d_real: float  # mean D(x) and D(G(z)) over the steps since the previous evaluation
     d_fake: float
+    d_train: float = float("nan")  # mean D on training digits and on held-out digits (eval mode)
+    d_held_out: float = float("nan")
 
     @property
     def smallest_class(self) -> float:
@@ -62,33 +70,43 @@ class Evaluation:
 class HeldOutMonitor:
     """Scores a generator on held-out digits; keeps the best evaluation; warns.
 
-    ``test_digits``: the held-out digits (default: the MNIST-10k test split); ``n_samples``
-    generated digits per evaluation, from a fixed latent batch seeded with ``seed`` (the same
-    digits' latents every time, so evaluations differ only through the generator).
+    ``test_digits``: the held-out digits and ``train_digits`` the training digits (defaults:
+    the MNIST-10k split); ``n_samples`` generated digits per evaluation, from a fixed latent
+    batch seeded with ``seed`` (the same latents every time, so evaluations differ only through
+    the generator); the discriminator is shown ``n_samples`` training digits (a fixed random
+    subset) and the held-out digits.
     """
 
     def __init__(self, latent_dim: int, n_samples: int = 2000, seed: int = 0,
-                 test_digits=None, classifier=None, device="cpu"):
+                 test_digits=None, train_digits=None, classifier=None, device="cpu"):
         from . import classifier as clf
+        from .images import to_model
 
-        if test_digits is None:
+        if test_digits is None or train_digits is None:
             from .data import load_split
 
-            _, (test_digits, _) = load_split()
+            (train_split, _), (test_split, _) = load_split()
+            test_digits = test_split if test_digits is None else test_digits
+            train_digits = train_split if train_digits is None else train_digits
         self.model = clf.load_or_train_classifier() if classifier is None else classifier
         self.test_stats = gaussian_stats(clf.features(test_digits, self.model))
+        n_samples = positive_int("n_samples", n_samples)
         rng = torch.Generator().manual_seed(seed)
-        self.z = torch.randn(positive_int("n_samples", n_samples), latent_dim,
-                             generator=rng).to(device)
+        self.z = torch.randn(n_samples, latent_dim, generator=rng).to(device)
+        train_digits = to_model(train_digits)
+        probe = torch.randperm(len(train_digits), generator=rng)[:n_samples]
+        self.train_probe = train_digits[probe].to(device)
+        self.held_out_probe = to_model(test_digits).to(device)
         self.evaluations: list[Evaluation] = []
         self.best: Evaluation | None = None
         self.warned: set[str] = set()
         self.seconds = 0.0  # time spent evaluating, to compare with the training time
 
     @torch.no_grad()
-    def evaluate(self, generator: nn.Module, step: int, d_real: float,
-                 d_fake: float) -> Evaluation:
-        """Score ``generator`` now; returns the :class:`Evaluation` (also kept and checked)."""
+    def evaluate(self, generator: nn.Module, step: int, d_real: float, d_fake: float,
+                 discriminator: nn.Module | None = None) -> Evaluation:
+        """Score ``generator`` (and ``discriminator`` on training and held-out digits) now;
+        returns the :class:`Evaluation` (also kept and checked)."""
         from . import classifier as clf
         from .images import from_model
 
@@ -100,13 +118,26 @@ class HeldOutMonitor:
         features, probabilities = clf.features_and_probabilities(samples, self.model)
         fd = frechet_distance(*gaussian_stats(features), *self.test_stats)
         counts = np.bincount(probabilities.argmax(1), minlength=10)
+        d_train = d_held_out = float("nan")
+        if discriminator is not None:
+            d_train, d_held_out = (self._mean_output(discriminator, x)
+                                   for x in (self.train_probe, self.held_out_probe))
         evaluation = Evaluation(step=int(step), fd=float(fd),
                                 confidence=float(probabilities.max(1).mean()),
                                 class_fractions=(counts / counts.sum()).tolist(),
-                                d_real=float(d_real), d_fake=float(d_fake))
+                                d_real=float(d_real), d_fake=float(d_fake),
+                                d_train=d_train, d_held_out=d_held_out)
         self.seconds += time.perf_counter() - start
         self.add(evaluation)
         return evaluation
+
+    @staticmethod
+    def _mean_output(discriminator: nn.Module, digits: torch.Tensor) -> float:
+        was_training = discriminator.training
+        discriminator.eval()  # no dropout: the discriminator's own judgement
+        mean = float(torch.sigmoid(discriminator(digits).float()).mean())
+        discriminator.train(was_training)
+        return mean
 
     def add(self, evaluation: Evaluation) -> bool:
         """Keep ``evaluation``, warn if it shows trouble; True when it is the best so far."""
@@ -148,6 +179,10 @@ def problems(evaluation: Evaluation, best: Evaluation | None) -> list[tuple[str,
     if gap > D_GAP:
         found.append(("d gap", f"step {step}: the discriminator's mean output is "
                       f"{evaluation.d_real:.2f} on real and {evaluation.d_fake:.2f} on "
-                      "generated digits: it tells them apart too easily, a sign that it "
-                      "memorises its training digits"))
+                      "generated digits: it tells them apart too easily, and the generator's "
+                      "gradients weaken"))
+    if evaluation.d_train - evaluation.d_held_out > MEMORISATION_GAP:  # False for NaN
+        found.append(("memorising", f"step {step}: the discriminator rates its training digits "
+                      f"{evaluation.d_train:.2f} and held-out real digits "
+                      f"{evaluation.d_held_out:.2f}: it memorises its training digits"))
     return found

@@ -1,7 +1,10 @@
-"""Figure helpers shared by the chapters: image grids of digits."""
+"""Figure helpers shared by the chapters: image grids of digits, progress plots, and
+animations as self-contained HTML."""
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -60,9 +63,10 @@ def moving_average(values, width: int) -> np.ndarray:
 
 
 def draw_progress(axes, history: dict, evaluations: list) -> None:
-    """Three panels of a run's progress on ``axes``: held-out FD (log scale, best marked),
-    the discriminator's mean outputs on real and generated digits (moving averages), and the
-    share of the rarest digit class among generated digits."""
+    """Three panels of a run's progress on ``axes``: held-out FD (log scale, best marked);
+    the discriminator's mean outputs on real and generated digits (moving averages) and, at
+    each evaluation, on training and on held-out digits; the share of the rarest digit class
+    among generated digits."""
     ax_fd, ax_d, ax_class = axes
     steps = [e.step for e in evaluations]
     fds = [e.fd for e in evaluations]
@@ -81,6 +85,11 @@ def draw_progress(axes, history: dict, evaluations: list) -> None:
         x = np.arange(width, n + 1)
         ax_d.plot(x, moving_average(history["d_real"], width), label="mean D(x), real")
         ax_d.plot(x, moving_average(history["d_fake"], width), label="mean D(G(z)), generated")
+    if evaluations and not np.isnan(evaluations[0].d_train):
+        ax_d.plot(steps, [e.d_train for e in evaluations], "^", ms=4, color="C0",
+                  label="D on training digits")
+        ax_d.plot(steps, [e.d_held_out for e in evaluations], "v", ms=4, color="C4",
+                  label="D on held-out digits")
     ax_d.axhline(0.5, color="gray", ls="--", lw=1, label="equilibrium 1/2")
     ax_d.set(xlabel="step", ylabel="discriminator output", ylim=(0, 1),
              title="Discriminator outputs")
@@ -102,3 +111,73 @@ def save_progress_plot(history: dict, evaluations: list, path) -> Path:
     fig = Figure(figsize=(13, 3.6), layout="constrained")
     draw_progress(fig.subplots(1, 3), history, evaluations)
     return atomic_write(path, lambda handle: fig.savefig(handle, format="png", dpi=90))
+
+
+class _Collect(logging.Handler):
+    """Keeps the messages logged while it is attached."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+# The stylesheet link at the top of matplotlib's JavaScript player (HTMLWriter's template).
+_REMOTE_STYLESHEET = re.compile(r"<link\b[^>]*\bhref=[\"']https?://[^>]*>", re.IGNORECASE)
+
+
+def animation_html(anim, default_mode: str = "once", embed_limit_mb: float = 5.0,
+                   fps: float | None = None) -> str:
+    """A matplotlib animation as a self-contained HTML player with every frame embedded.
+
+    This is what :meth:`matplotlib.animation.Animation.to_jshtml` makes (frames inlined as
+    base64 PNGs, played by a few lines of JavaScript), with one change: matplotlib's template
+    links the Font Awesome stylesheet, for the player's button icons, from a CDN. The book
+    must load nothing from another host (it is read offline, and ``tests/test_browser.py``
+    fails on any such request), so that link is removed; the icons then come from the Font
+    Awesome that the page itself provides (Jupyter Book's theme bundles it).
+
+    ``default_mode`` is what the player does after the last frame (``"once"``, ``"loop"`` or
+    ``"reflect"``); ``fps`` defaults to the animation's own frame interval. matplotlib
+    silently drops the frames that would take the embedded data past ``embed_limit_mb``
+    megabytes; here that is an error (``ValueError``) instead, as is any ``http(s)://``
+    address left in the HTML. Unlike ``to_jshtml``, nothing is cached on ``anim``.
+    """
+    import tempfile
+
+    from matplotlib import animation as mpl_animation
+
+    if not isinstance(anim, mpl_animation.Animation):
+        raise ValueError(f"anim must be a matplotlib Animation, got {type(anim).__name__}")
+    if not embed_limit_mb > 0:
+        raise ValueError(f"embed_limit_mb must be a positive number, got {embed_limit_mb!r}")
+    if fps is None:  # as to_jshtml does: the interval between frames, in milliseconds
+        fps = 1000.0 / getattr(anim, "_interval", 200)
+    writer = mpl_animation.HTMLWriter(fps=fps, embed_frames=True, default_mode=default_mode,
+                                      embed_limit=embed_limit_mb)
+    # matplotlib reports dropped frames only as a logged warning: listen for it.
+    collect = _Collect()
+    logger = logging.getLogger(mpl_animation.__name__)
+    level = logger.level
+    logger.addHandler(collect)
+    if not logger.isEnabledFor(logging.WARNING):
+        logger.setLevel(logging.WARNING)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder, "animation.html")
+            anim.save(str(path), writer=writer)
+            html = path.read_text()
+    finally:
+        logger.removeHandler(collect)
+        logger.setLevel(level)
+    if any("exceeding the limit" in message for message in collect.messages):
+        raise ValueError(f"the animation's frames take more than {embed_limit_mb} MB and "
+                         "some would be dropped: raise embed_limit_mb, or use fewer, "
+                         "smaller frames")
+    html = _REMOTE_STYLESHEET.sub("", html)
+    remote = re.search(r"https?://\S+", html)
+    if remote:
+        raise ValueError(f"the animation's HTML still refers to another host: {remote.group()}")
+    return html

@@ -293,7 +293,7 @@ def train(generator: nn.Module | None = None, discriminator: nn.Module | None = 
         def evaluate(step: int):
             recent = slice(-config.eval_every, None)  # the steps since the last evaluation
             d_real, d_fake = (float(np.mean(run.history[k][recent])) for k in HISTORY_KEYS[2:])
-            evaluation = monitor.evaluate(gan.sampler, step, d_real, d_fake)
+            evaluation = monitor.evaluate(gan.sampler, step, d_real, d_fake, gan.discriminator)
             if monitor.best is evaluation and best_path is not None:
                 checkpoint.save_best(best_path, gan.sampler, evaluation.as_dict())
             run.show(fd=f"{evaluation.fd:.2f}", best=f"{monitor.best.fd:.2f}@{monitor.best.step}")
