@@ -20,6 +20,9 @@ from ganbook.divergences import (
 )
 
 LOG2 = math.log(2.0)
+# Results are not clamped into their range (see the module docstring): bounds are checked with
+# this rounding tolerance, far below any error a wrong formula would make.
+ROUNDING = 1e-12
 
 
 def _normalise(weights):
@@ -129,8 +132,10 @@ def test_gaussian_closed_forms_vectorise():
 @given(pairs)
 def test_kl_and_cross_entropy_gibbs(pq):
     p, q = pq
-    assert kl_divergence(p, q) >= 0
-    assert cross_entropy(p, q) >= entropy(p) - 1e-12
+    kl = kl_divergence(p, q)
+    assert kl == pytest.approx(stats.entropy(p, q), abs=1e-12)  # independent implementation
+    assert kl >= -ROUNDING
+    assert cross_entropy(p, q) >= entropy(p) - ROUNDING
 
 
 @settings(max_examples=60, deadline=None)
@@ -152,8 +157,9 @@ def test_entropy_bounds(p):
 def test_js_symmetric_and_bounded(pq):
     p, q = pq
     assert js_divergence(p, q) == pytest.approx(js_divergence(q, p), abs=1e-12)
-    assert 0.0 <= js_divergence(p, q) <= LOG2
-    assert 0.0 <= js_divergence(p, q, base=2) <= 1.0
+    assert js_divergence(p, q) == pytest.approx(jensenshannon(p, q) ** 2, abs=1e-12)
+    assert -ROUNDING <= js_divergence(p, q) <= LOG2 + ROUNDING
+    assert -ROUNDING <= js_divergence(p, q, base=2) <= 1.0 + ROUNDING
 
 
 @settings(max_examples=60, deadline=None)
@@ -169,8 +175,53 @@ def test_kl_zero_only_for_equal_distributions(pq):
 @given(triples)
 def test_sqrt_js_triangle_inequality(pqr):
     p, q, r = pqr
-    d = lambda a, b: math.sqrt(js_divergence(a, b))  # noqa: E731
+
+    def d(a, b):
+        jsd = js_divergence(a, b)
+        assert jsd >= -ROUNDING
+        return math.sqrt(max(jsd, 0.0))  # a rounding residue below 0 has no square root
+
     assert d(p, r) <= d(p, q) + d(q, r) + 1e-9
+
+
+# --- no clamping: the computed value comes back, rounding included ---------------------
+
+def _nearly_equal_pairs(rng, count):
+    for _ in range(count):
+        p = rng.dirichlet(np.ones(rng.integers(2, 8)))
+        q = p * (1 + 1e-9 * rng.standard_normal(p.size))
+        yield p, q / q.sum()
+
+
+def test_kl_returns_the_computed_sum_even_below_zero():
+    """For q = p up to 1e-9, the exact KL is ~1e-18 and rounding decides the sign of the sum;
+    the function must return the sum as computed (a clamp at 0 would hide a sign error)."""
+    rng = np.random.default_rng(4)
+    values = []
+    for p, q in _nearly_equal_pairs(rng, 500):
+        kl = kl_divergence(p, q)
+        assert kl == float(np.sum(p * (np.log(p) - np.log(q))))
+        assert abs(kl) < 1e-14
+        values.append(kl)
+    assert min(values) < 0, "no rounding below zero seen: the check above tested nothing"
+    assert kl_divergence([0.3, 0.7], [0.3, 0.7]) == 0.0
+
+
+def test_js_returns_the_computed_value_even_outside_its_bounds():
+    rng = np.random.default_rng(5)
+    above, below = [], []
+    for _ in range(500):  # disjoint supports: JSD = log 2 up to rounding
+        n, m = rng.integers(1, 6, size=2)
+        p = np.concatenate([rng.dirichlet(np.ones(n)), np.zeros(m)])
+        q = np.concatenate([np.zeros(n), rng.dirichlet(np.ones(m))])
+        jsd = js_divergence(p, q)
+        assert abs(jsd - LOG2) < 1e-14
+        above.append(jsd - LOG2)
+    for p, q in _nearly_equal_pairs(rng, 500):  # nearly equal: JSD = 0 up to rounding
+        jsd = js_divergence(p, q)
+        assert abs(jsd) < 1e-14
+        below.append(jsd)
+    assert max(above) > 0 and min(below) < 0, "rounding never left [0, log 2]: nothing tested"
 
 
 # --- bad input: one test per case ----------------------------------------------------

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from scipy import optimize, stats
 from scipy.spatial.distance import jensenshannon
 
+from ganbook.divergences import js_divergence, kl_divergence
 from ganbook.objective import (
     optimal_discriminator,
     value_function,
@@ -42,6 +43,25 @@ def test_optimal_discriminator_pointwise_maximiser():
 
 def test_optimal_discriminator_edge_cases():
     np.testing.assert_allclose(optimal_discriminator([1.0, 0.0, 0.0, 2.0], [0.0, 1.0, 0.0, 2.0]), [1.0, 0.0, 0.5, 0.5])
+
+
+def test_optimal_discriminator_boundary_cases_on_the_closed_interval():
+    """Where only one density is positive, a log y + b log(1 - y) has no maximiser inside (0, 1);
+    on [0, 1] (log 0 = -inf, 0 log 0 = 0) the maximiser is the end point a / (a + b)."""
+    p_data, p_g = [0.5, 0.5, 0.0], [0.0, 0.5, 0.5]
+    d_star = optimal_discriminator(p_data, p_g)
+    np.testing.assert_allclose(d_star, [1.0, 0.5, 0.0])
+    best = value_function(d_star, p_data, p_g)
+    grid = np.linspace(0, 1, 21)
+    for d1 in grid:
+        for d3 in grid:
+            v = value_function([d1, 0.5, d3], p_data, p_g)
+            assert v <= best
+            if (d1, d3) != (1.0, 0.0):
+                assert v < best  # the end points are the unique maximisers
+    # inside (0, 1) the value keeps rising towards the end point: no interior maximum
+    inner = [value_function([d1, 0.5, 0.0], p_data, p_g) for d1 in grid[1:-1]]
+    assert np.all(np.diff(inner) > 0) and max(inner) < best
 
 
 def test_value_function_at_dstar_beats_perturbations():
@@ -96,6 +116,24 @@ def test_criterion_bounds_and_jsd_identity(pq):
     c = virtual_training_criterion(p, q)
     assert -LOG4 - 1e-12 <= c <= 1e-12
     assert c == pytest.approx(-LOG4 + 2 * jensenshannon(p, q) ** 2, abs=1e-9)
+
+
+positive_pairs = st.integers(1, 8).flatmap(
+    lambda n: st.tuples(*(st.lists(st.floats(1e-3, 1.0), min_size=n, max_size=n).map(_normalise)
+                          for _ in range(2))))
+
+
+@settings(max_examples=60, deadline=None)
+@given(positive_pairs)
+def test_non_saturating_loss_against_dstar(pq):
+    """E_{p_g}[-log D*] = KL(p_g || p_data) - 2 JSD(p_data || p_g) + log 4 + E_{p_data}[log D*]
+    (the identity behind Arjovsky & Bottou's analysis of the non-saturating generator loss)."""
+    p_data, p_g = pq
+    d_star = optimal_discriminator(p_data, p_g)
+    lhs = float(np.sum(p_g * -np.log(d_star)))
+    rhs = (kl_divergence(p_g, p_data) - 2 * js_divergence(p_data, p_g) + LOG4
+           + float(np.sum(p_data * np.log(d_star))))
+    assert lhs == pytest.approx(rhs, abs=1e-12)
 
 
 @settings(max_examples=60, deadline=None)
