@@ -93,8 +93,8 @@ def test_config_holds_validated_settings():
     config = T.TrainConfig(steps=10, betas=[0.5, 0.9], lr_g=1, seed=np.int64(4))
     assert config.betas == (0.5, 0.9) and config.lr_g == 1.0 and config.seed == 4
     identity = config.identity()
-    assert "steps" not in identity and identity["schedule_steps"] is None
-    assert T.TrainConfig(steps=10, decay_from=0.5).identity()["schedule_steps"] == 10
+    assert "steps" not in identity and "eval_every" not in identity
+    assert identity["lr_schedule"] == "constant"
     with pytest.raises(dataclasses_frozen()):
         config.k = 3
 
@@ -179,11 +179,49 @@ def test_weight_average_follows_its_definition(data):
         p.requires_grad for p in result.generator.parameters())
 
 
-def test_learning_rate_decays_linearly_to_zero():
-    config = T.TrainConfig(steps=10, decay_from=0.6)
-    scales = [T.learning_rate_scale(config, step) for step in range(10)]
-    np.testing.assert_allclose(scales, [1, 1, 1, 1, 1, 1, 1, 0.75, 0.5, 0.25])
-    assert T.learning_rate_scale(T.TrainConfig(steps=10), 9) == 1.0
+def test_cosine_schedule_falls_from_one_to_zero():
+    scales = [T.learning_rate_scale("cosine", step, 4) for step in range(6)]
+    np.testing.assert_allclose(scales, [1, (1 + np.cos(np.pi / 4)) / 2, 0.5,
+                                        (1 + np.cos(3 * np.pi / 4)) / 2, 0, 0], atol=1e-12)
+    assert T.learning_rate_scale("constant", 3, 4) == 1.0
+    assert T.learning_rate_scale("cosine", 3, None) == 1.0  # length not known yet
+
+
+def test_cosine_schedule_sets_the_learning_rates(data, monkeypatch):
+    rates = []
+    original = T.GAN.set_learning_rates
+
+    def spy(self, lr_g, lr_d):
+        rates.append((lr_g, lr_d))
+        original(self, lr_g, lr_d)
+
+    monkeypatch.setattr(T.GAN, "set_learning_rates", spy)
+    run(data, steps=4, lr_schedule="cosine", lr_g=1e-3, lr_d=2e-3)
+    expected = [(1e-3 * T.learning_rate_scale("cosine", i, 4),
+                 2e-3 * T.learning_rate_scale("cosine", i, 4)) for i in range(4)]
+    np.testing.assert_allclose(rates, expected)
+
+
+def test_a_timed_run_plans_its_schedule_from_its_pace():
+    config = T.TrainConfig(steps=None, minutes=1.0, lr_schedule="cosine")
+    schedule = T.LearningRateSchedule(config)
+
+    class FakeRun:
+        step, seconds = 0, 0.0
+
+    fake = FakeRun()
+    for step, seconds in ((0, 0.0), (T.PACE_FROM, 1.0), (T.PACE_TO, 6.0)):
+        fake.step, fake.seconds = step, seconds
+        assert schedule.scale(fake) == (1.0 if step < T.PACE_TO else schedule.scale(fake))
+    # 250 steps in 5 s: 50 steps per second, 54 s left -> 300 + 2700 steps.
+    assert schedule.total == T.PACE_TO + 2700
+    limited = T.LearningRateSchedule(T.TrainConfig(steps=1000, minutes=1.0,
+                                                   lr_schedule="cosine"))
+    for step, seconds in ((T.PACE_FROM, 1.0), (T.PACE_TO, 6.0)):
+        fake.step, fake.seconds = step, seconds
+        limited.scale(fake)
+    assert limited.total == 1000  # steps, when fewer than the time allows
+    assert T.LearningRateSchedule(T.TrainConfig(steps=50, lr_schedule="cosine")).total == 50
 
 
 def test_bfloat16_precision_trains_float32_weights(data, tmp_path):
@@ -388,7 +426,7 @@ def test_nan_loss_stops_with_step_and_name(data):
     (dict(ema_decay=1.0), "ema_decay"), (dict(ema_decay=0.0), "ema_decay"),
     (dict(precision="float16"), "precision"), (dict(checkpoint_every=5), "checkpoint_dir"),
     (dict(device="tpu9"), "device"), (dict(minutes=-1), "minutes"),
-    (dict(decay_from=0.5, steps=None, minutes=1), "decay_from"),
+    (dict(lr_schedule="linear"), "lr_schedule"),
     (dict(data=np.zeros((4, 10))), "shape"), (dict(resume=True), "checkpoint_dir"),
     (dict(n_snapshot=0), "n_snapshot"), (dict(snapshot_every=0), "snapshot_every"),
 ])

@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import math
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -42,6 +43,9 @@ from .monitor import Evaluation, HeldOutMonitor
 from .plotting import save_progress_plot
 
 PRECISIONS = ("float32", "bfloat16")
+LR_SCHEDULES = ("constant", "cosine")
+# A run limited by time plans its schedule from the pace of these steps (after a warm-up).
+PACE_FROM, PACE_TO = 50, 300
 PROGRESS_PLOT = "progress.png"  # FD and D's outputs against steps, beside the checkpoint
 PLOT_EVERY = 10  # redraw it every so many evaluations (and at the end)
 HISTORY_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
@@ -68,7 +72,7 @@ class TrainConfig:
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
     historical_averaging: float = 0.0  # weight of the penalty of remedies.HistoricalAverage
     ema_decay: float | None = 0.999  # moving average of G's weights (None: no average)
-    decay_from: float | None = None  # fraction of `steps` after which both rates fall to 0
+    lr_schedule: str = "constant"  # or "cosine": both rates fall to 0 over the run
     precision: str = "float32"  # or "bfloat16" matrix products
     seed: int = 0
     snapshot_every: int | None = None  # keep samples of a fixed latent batch every so often
@@ -105,10 +109,7 @@ class TrainConfig:
             if decay == 0.0:
                 raise ValueError("ema_decay must be None or a number in (0, 1), got 0")
             set_("ema_decay", decay)
-        if self.decay_from is not None:
-            if self.steps is None:
-                raise ValueError("decay_from needs steps (the schedule ends at the last step)")
-            set_("decay_from", fraction("decay_from", self.decay_from))
+        one_of("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         one_of("precision", self.precision, PRECISIONS)
         set_("seed", int(self.seed))
         for name in ("snapshot_every", "checkpoint_every", "eval_every"):
@@ -125,8 +126,6 @@ class TrainConfig:
                      "eval_samples"):
             del fields[name]
         fields["betas"] = list(self.betas)
-        # A learning-rate schedule depends on the total number of steps.
-        fields["schedule_steps"] = None if self.decay_from is None else self.steps
         return fields
 
 
@@ -210,11 +209,43 @@ def average_weight(decay: float):
     return update
 
 
-def learning_rate_scale(config: TrainConfig, step: int) -> float:
-    """1 until ``decay_from * steps``, then linearly down to 0 at the last step."""
-    if config.decay_from is None:
+def learning_rate_scale(schedule: str, step: int, total: int | None) -> float:
+    """The factor of both learning rates at ``step`` (0-based) of a run of ``total`` steps:
+    1 for ``"constant"``; for ``"cosine"``, ``(1 + cos(pi * step / total)) / 2``, from 1 down to
+    0 at the end (1 while ``total`` is not known yet, and 0 beyond it)."""
+    if schedule == "constant" or total is None:
         return 1.0
-    return min(1.0, (config.steps - step) / (config.steps * (1.0 - config.decay_from)))
+    return 0.5 * (1.0 + math.cos(math.pi * min(step / total, 1.0)))
+
+
+class LearningRateSchedule:
+    """The learning rates' factor at each step of a run. A run limited by ``minutes`` does not
+    know its length in advance: it fixes it once, from its pace over steps PACE_FROM to
+    PACE_TO (the factor stays 1 until then), and keeps it (in its checkpoint) from then on."""
+
+    def __init__(self, config: TrainConfig):
+        self.config = config
+        self.total = config.steps if config.minutes is None else None
+        self.pace_start = (0, 0.0)
+
+    def scale(self, run: Loop) -> float:
+        if self.total is None and self.config.lr_schedule != "constant":
+            if run.step == PACE_FROM:
+                self.pace_start = (run.step, run.seconds)
+            elif run.step >= PACE_TO:
+                self.total = planned_steps(run, self.config, self.pace_start)
+        return learning_rate_scale(self.config.lr_schedule, run.step, self.total)
+
+
+def planned_steps(run: Loop, config: TrainConfig, since: tuple[int, float]) -> int:
+    """How many steps the run will make: ``steps``, or, for a run limited by ``minutes``, the
+    steps that fit in the time left at the pace measured since ``since`` (a (step, seconds)
+    pair), whichever is fewer."""
+    if config.minutes is None:
+        return config.steps
+    pace = (run.seconds - since[1]) / max(run.step - since[0], 1)
+    fit = run.step + int((60.0 * config.minutes - run.seconds) / pace)
+    return fit if config.steps is None else min(fit, config.steps)
 
 
 # ----------------------------------------------------------------------------- train
@@ -269,7 +300,7 @@ def train(generator: nn.Module | None = None, discriminator: nn.Module | None = 
             snapshots.take(0)  # a resumed run has its earlier snapshots already
 
         def step() -> dict:
-            scale = learning_rate_scale(config, run.step)
+            scale = gan.schedule.scale(run)
             gan.set_learning_rates(config.lr_g * scale, config.lr_d * scale)
             d_numbers = 0.0
             for i in range(config.k):
@@ -353,6 +384,7 @@ class GAN:
             self.average.requires_grad_(False).eval().to(device)
             self.average.update_parameters(self.generator)  # starts as a copy
         self.sampler = self.generator if self.average is None else self.average.module
+        self.schedule = LearningRateSchedule(config)
         # Historical averaging (a remedy of chapter 8): both players, when its weight is set.
         weight = config.historical_averaging
         self.g_history = HistoricalAverage(self.g_weights, weight) if weight else None
@@ -388,6 +420,7 @@ class GAN:
                                   else self.average.module.state_dict()),
             "average_count": 0 if self.average is None else int(self.average.n_averaged),
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
+            "schedule_steps": self.schedule.total,
             "historical_averages": None if self.g_history is None else {
                 "g": self.g_history.state_dict(), "d": self.d_history.state_dict()},
             "rng": {"draws": rng.get_state(), "cpu": torch.get_rng_state(),
@@ -417,6 +450,7 @@ class GAN:
             self.average.n_averaged.fill_(state["average_count"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
+        self.schedule.total = state["schedule_steps"]
         if self.g_history is not None:
             self.g_history.load_state_dict(state["historical_averages"]["g"])
             self.d_history.load_state_dict(state["historical_averages"]["d"])
