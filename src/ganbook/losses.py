@@ -17,7 +17,7 @@ GENERATOR_LOSSES = ("non_saturating", "saturating", "feature_matching")
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor,
                        label_smoothing: float = 0.0) -> torch.Tensor:
     """``-[mean log D(x) + mean log(1 - D(G(z)))]``: binary cross-entropy with targets 1 for
-    real and 0 for generated digits.
+    real and 0 for generated samples.
 
     One-sided label smoothing (Salimans et al. 2016) makes the real target
     ``1 - label_smoothing``.

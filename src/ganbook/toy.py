@@ -249,7 +249,7 @@ def generator_step(generator: nn.Module, discriminator: nn.Module,
     return loss.detach()
 
 
-@dataclass
+@dataclass(repr=False)
 class ToyGAN:
     """Everything one training run needs: the two players, their optimisers, data and noise.
 
@@ -272,6 +272,10 @@ class ToyGAN:
     records: list = field(default_factory=list)  # what train(record=...) kept
     g_history: HistoricalAverage | None = None  # historical averaging of each player
     d_history: HistoricalAverage | None = None
+
+    def __repr__(self) -> str:
+        return (f"ToyGAN(steps={self.steps}, batch_size={self.batch_size}, noise={self.noise!r}, "
+                f"noise_dim={self.noise_dim})")
 
     def real_batch(self) -> torch.Tensor:
         return self.sample_data(self.batch_size, self.rng)
