@@ -94,7 +94,7 @@ def test_config_holds_validated_settings():
     assert config.betas == (0.5, 0.9) and config.lr_g == 1.0 and config.seed == 4
     identity = config.identity()
     assert "steps" not in identity and "eval_every" not in identity
-    assert identity["lr_schedule"] == "constant"
+    assert identity["lr_schedule"] == "cosine" and identity["augment_shift"] == 2
     with pytest.raises(dataclasses_frozen()):
         config.k = 3
 
@@ -228,7 +228,8 @@ def test_bfloat16_precision_trains_float32_weights(data, tmp_path):
     # PyTorch keeps the products of the tiny test models in float32; these are large enough.
     def larger(steps, precision="bfloat16", **kwargs):
         torch.manual_seed(0)
-        return run(data, steps=steps, precision=precision, batch_size=32,
+        # A constant rate: a run that is cut after 3 of 6 steps is then continued exactly.
+        return run(data, steps=steps, precision=precision, batch_size=32, lr_schedule="constant",
                    generator=Generator(32, (64,)), discriminator=Discriminator((64, 32)),
                    **kwargs)
 
@@ -586,3 +587,15 @@ def test_command_line_stops_a_diverging_run(tmp_path, capsys):
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "diverged at step" in line and "smaller learning rate" in line and "lr_g=1e+06" in line
     assert not (tmp_path / "samples.png").exists()
+
+
+def test_a_timed_run_keeps_its_planned_schedule_when_resumed(data, tmp_path, monkeypatch):
+    monkeypatch.setattr(T, "PACE_FROM", 2)  # plan after a few steps: fast on any machine
+    monkeypatch.setattr(T, "PACE_TO", 6)
+    common = dict(steps=None, checkpoint_dir=tmp_path, checkpoint_every=5, eval_every=None)
+    run(data, minutes=0.02, **common)
+    planned = checkpoint.load(tmp_path / checkpoint.LATEST)["schedule_steps"]
+    assert planned is not None and planned > 6
+    resumed = run(data, minutes=0.03, resume=True, **common)
+    assert resumed.step > 6
+    assert checkpoint.load(tmp_path / checkpoint.LATEST)["schedule_steps"] == planned

@@ -32,7 +32,8 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
 from . import checkpoint
-from .checks import fraction, one_of, positive_float, positive_int
+from .augment import translate
+from .checks import fraction, non_negative_int, one_of, positive_float, positive_int
 from .images import from_model, to_model
 from .loop import (Every, Loop, DivergedError, random_generator, resolve_device, seeded,
                    threads)
@@ -66,13 +67,14 @@ class TrainConfig:
     k: int = 1  # discriminator updates per generator update
     generator_loss: str = "non_saturating"  # or "saturating", "feature_matching"
     lr_g: float = 1.5e-3  # Adam learning rates of the generator and the discriminator
-    lr_d: float = 5e-4
+    lr_d: float = 2.5e-4
     betas: tuple = (0.5, 0.999)
     batch_size: int = 64
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
+    augment_shift: int = 2  # D sees every digit shifted by up to this many pixels (DiffAugment)
     historical_averaging: float = 0.0  # weight of the penalty of remedies.HistoricalAverage
     ema_decay: float | None = 0.999  # moving average of G's weights (None: no average)
-    lr_schedule: str = "constant"  # or "cosine": both rates fall to 0 over the run
+    lr_schedule: str = "cosine"  # both rates fall to 0 over the run (or "constant")
     precision: str = "float32"  # or "bfloat16" matrix products
     seed: int = 0
     snapshot_every: int | None = None  # keep samples of a fixed latent batch every so often
@@ -101,6 +103,7 @@ class TrainConfig:
         set_("betas", (float(betas[0]), float(betas[1])))
         set_("batch_size", positive_int("batch_size", self.batch_size))
         set_("label_smoothing", fraction("label_smoothing", self.label_smoothing))
+        set_("augment_shift", non_negative_int("augment_shift", self.augment_shift))
         if self.historical_averaging != 0:
             set_("historical_averaging",
                  positive_float("historical_averaging", self.historical_averaging))
@@ -159,6 +162,7 @@ class TrainResult:
 def discriminator_step(gan: GAN, real: torch.Tensor, fake: torch.Tensor,
                        label_smoothing: float) -> tuple[torch.Tensor, ...]:
     """One Adam update of D on a minibatch; returns ``(loss, mean D(x), mean D(G(z)))``."""
+    real, fake = gan.augment(real), gan.augment(fake)
     with gan.precision():
         if gan.separate_passes:
             real_logits, fake_logits = gan.discriminator(real), gan.discriminator(fake)
@@ -178,10 +182,11 @@ def discriminator_step(gan: GAN, real: torch.Tensor, fake: torch.Tensor,
 
 def generator_step(gan: GAN, fake: torch.Tensor, real: torch.Tensor, kind: str) -> torch.Tensor:
     """One Adam update of G against the current D; returns the loss."""
+    fake = gan.augment(fake)  # D only ever sees augmented digits, real or generated
     with gan.precision():
         if kind == "feature_matching":
             with torch.no_grad():
-                real_features = gan.discriminator.features(real).float()
+                real_features = gan.discriminator.features(gan.augment(real)).float()
             loss = feature_matching_loss(real_features, gan.discriminator.features(fake).float())
         else:
             loss = generator_loss(gan.discriminator(fake).float(), kind)
@@ -283,7 +288,6 @@ def train(generator: nn.Module | None = None, discriminator: nn.Module | None = 
 
     with seeded(config.seed, device):  # the caller's random stream is left alone
         gan = GAN(generator, discriminator, config, device)
-        rng = random_generator(config.seed, device)  # minibatches and noise
         z_fixed = fixed_latent(config, gan.latent_dim).to(device)
         run = Loop(config.steps, config.minutes, progress=progress, desc="training GAN",
                    history={key: [] for key in HISTORY_KEYS})
@@ -294,8 +298,7 @@ def train(generator: nn.Module | None = None, discriminator: nn.Module | None = 
             monitor = HeldOutMonitor(gan.latent_dim, config.eval_samples, config.seed,
                                      device=device)
         if resume and path.exists():
-            gan.resume(checkpoint.load(path, map_location=device), run, snapshots, rng,
-                       monitor)
+            gan.resume(checkpoint.load(path, map_location=device), run, snapshots, monitor)
         if run.step == 0:
             snapshots.take(0)  # a resumed run has its earlier snapshots already
 
@@ -305,8 +308,9 @@ def train(generator: nn.Module | None = None, discriminator: nn.Module | None = 
             d_numbers = 0.0
             for i in range(config.k):
                 real = x_train[torch.randint(x_train.shape[0], (config.batch_size,),
-                                             generator=rng, device=device)]
-                z = torch.randn(config.batch_size, gan.latent_dim, generator=rng, device=device)
+                                             generator=gan.rng, device=device)]
+                z = torch.randn(config.batch_size, gan.latent_dim, generator=gan.rng,
+                                device=device)
                 # The last D update's generated batch, with its graph, serves the G update:
                 # one generator forward pass per step instead of two.
                 with torch.set_grad_enabled(i == config.k - 1), gan.precision():
@@ -333,7 +337,7 @@ def train(generator: nn.Module | None = None, discriminator: nn.Module | None = 
 
         def save(_step=None):
             if path is not None:
-                checkpoint.save(path, gan.state(run, snapshots, rng, monitor))
+                checkpoint.save(path, gan.state(run, snapshots, monitor))
 
         with gan.matmul_precision():
             run.run(step, every=[Every(config.snapshot_every, snapshots.take),
@@ -385,10 +389,18 @@ class GAN:
             self.average.update_parameters(self.generator)  # starts as a copy
         self.sampler = self.generator if self.average is None else self.average.module
         self.schedule = LearningRateSchedule(config)
+        self.rng = random_generator(config.seed, device)  # minibatches, noise, augmentation
         # Historical averaging (a remedy of chapter 8): both players, when its weight is set.
         weight = config.historical_averaging
         self.g_history = HistoricalAverage(self.g_weights, weight) if weight else None
         self.d_history = HistoricalAverage(self.d_weights, weight) if weight else None
+
+    def augment(self, digits: torch.Tensor) -> torch.Tensor:
+        """Differentiable augmentation (Zhao et al. 2020): each digit shifted by its own random
+        offset of up to ``augment_shift`` pixels, the border filled with the background (-1).
+        A discriminator that sees shifted digits cannot memorise the training digits' exact
+        pixels; gradients flow through the shift back to the generator."""
+        return translate(digits, self.config.augment_shift, self.rng, fill=-1.0)
 
     def set_learning_rates(self, lr_g: float, lr_d: float) -> None:
         for group in self.opt_g.param_groups:
@@ -406,8 +418,7 @@ class GAN:
         enabled = self.config.precision == "bfloat16" and self.device.type == "cpu"
         return bfloat16_cpu_matmuls() if enabled else contextlib.nullcontext()
 
-    def state(self, run: Loop, snapshots: Snapshots, rng: torch.Generator,
-              monitor: HeldOutMonitor | None) -> dict:
+    def state(self, run: Loop, snapshots: Snapshots, monitor: HeldOutMonitor | None) -> dict:
         """What a checkpoint holds (see :mod:`ganbook.checkpoint`)."""
         cuda = self.device.type == "cuda"
         return {
@@ -423,7 +434,7 @@ class GAN:
             "schedule_steps": self.schedule.total,
             "historical_averages": None if self.g_history is None else {
                 "g": self.g_history.state_dict(), "d": self.d_history.state_dict()},
-            "rng": {"draws": rng.get_state(), "cpu": torch.get_rng_state(),
+            "rng": {"draws": self.rng.get_state(), "cpu": torch.get_rng_state(),
                     "cuda": torch.cuda.get_rng_state(self.device) if cuda else None},
             "history": {k: torch.tensor(v, dtype=torch.float64) for k, v in run.history.items()},
             "snapshot_steps": torch.tensor(snapshots.steps, dtype=torch.int64),
@@ -433,7 +444,7 @@ class GAN:
             "warned": [] if monitor is None else sorted(monitor.warned),
         }
 
-    def resume(self, state: dict, run: Loop, snapshots: Snapshots, rng: torch.Generator,
+    def resume(self, state: dict, run: Loop, snapshots: Snapshots,
                monitor: HeldOutMonitor | None) -> None:
         """Continue from a checkpoint's ``state`` exactly where it stopped."""
         if state["config"] != self.config.identity():
@@ -450,11 +461,12 @@ class GAN:
             self.average.n_averaged.fill_(state["average_count"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
-        self.schedule.total = state["schedule_steps"]
+        if self.config.minutes is not None:  # a schedule planned from the pace is kept
+            self.schedule.total = state["schedule_steps"]
         if self.g_history is not None:
             self.g_history.load_state_dict(state["historical_averages"]["g"])
             self.d_history.load_state_dict(state["historical_averages"]["d"])
-        rng.set_state(state["rng"]["draws"].cpu())
+        self.rng.set_state(state["rng"]["draws"].cpu())
         torch.set_rng_state(state["rng"]["cpu"].cpu())  # dropout masks
         if self.device.type == "cuda" and state["rng"]["cuda"] is not None:
             torch.cuda.set_rng_state(state["rng"]["cuda"].cpu(), self.device)
