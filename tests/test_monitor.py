@@ -116,3 +116,16 @@ def test_evaluate_asks_the_discriminator_about_training_and_held_out_digits():
     e = monitor.evaluate(Generator(8, (16,)), 6, 0.6, 0.4, d)
     assert e.d_train > e.d_held_out  # black training digits score higher
     assert np.isnan(monitor.evaluate(Generator(8, (16,)), 7, 0.6, 0.4).d_train)
+
+
+def test_evaluations_use_the_latents_of_generate():
+    from ganbook.sample import generate
+    from ganbook.images import from_model
+
+    held_out = np.random.default_rng(0).integers(0, 256, size=(30, 28, 28), dtype=np.uint8)
+    monitor = M.HeldOutMonitor(8, n_samples=12, seed=4, test_digits=held_out,
+                               train_digits=held_out, classifier=DigitClassifier().eval())
+    generator = Generator(8, (16,)).eval()
+    with torch.no_grad():
+        np.testing.assert_array_equal(from_model(generator(monitor.z)),
+                                      generate(generator, 12, seed=4))

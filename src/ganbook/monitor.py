@@ -90,10 +90,14 @@ class HeldOutMonitor:
             train_digits = train_split if train_digits is None else train_digits
         self.model = clf.load_or_train_classifier() if classifier is None else classifier
         self.test_stats = gaussian_stats(clf.features(test_digits, self.model))
+        from .sample import latent
+
         n_samples = positive_int("n_samples", n_samples)
-        rng = torch.Generator().manual_seed(seed)
-        self.z = torch.randn(n_samples, latent_dim, generator=rng).to(device)
+        # The latents of ganbook.sample.generate(generator, n_samples, seed): a chapter can
+        # reproduce an evaluation exactly.
+        self.z = latent(n_samples, latent_dim, seed).to(device)
         train_digits = to_model(train_digits)
+        rng = torch.Generator().manual_seed(seed + 1)
         probe = torch.randperm(len(train_digits), generator=rng)[:n_samples]
         self.train_probe = train_digits[probe].to(device)
         self.held_out_probe = to_model(test_digits).to(device)
