@@ -33,3 +33,12 @@ def test_trainer_with_additions_off_gives_the_plain_loops_weights(k):
                        lr_g=1e-3, lr_d=2e-3, seed=3, progress=False,
                        **{**ADDITIONS_OFF, "ema_decay": 0.999})
     assert not torch.equal(averaged.generator.net[0].weight, g_plain.net[0].weight)
+
+
+def test_plain_loop_defaults_are_the_book_defaults():
+    import inspect
+
+    defaults = T.TrainConfig()
+    params = inspect.signature(algorithm_1).parameters
+    for name in ("k", "batch_size", "lr_g", "lr_d", "betas", "seed"):
+        assert params[name].default == getattr(defaults, name), name
