@@ -10,12 +10,21 @@ VENDOR := _vendor/.complete
 MATHJAX      := mathjax@3.2.2
 HTML_MANAGER := @jupyter-widgets/html-manager@1.0.15
 REQUIREJS    := requirejs@2.3.8
+# Hangul web font (Nanum Gothic, SIL Open Font License), served from _static/fonts so that the
+# Korean edition renders on machines without a Hangul font and with the network off.
+NANUM        := @fontsource/nanum-gothic@5.3.0
+FONTS        := _vendor/fonts/.complete
+# The Korean edition: its sources are generated from the English notebooks and i18n/ko/
+# (python -m ganbook.i18n), built beside the English book into _build/html/ko.
+JB     := $(VENV)/bin/jupyter-book
+KO_SRC := _build/ko/src
+KO_OUT := _build/ko
 
 .PHONY: help setup book book-html chromium execute lab test bench clean
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make book     build the HTML book into _build/html (sets everything up first)"
+	@echo "make book     build the HTML book into _build/html, Korean edition in _build/html/ko"
 	@echo "make test     unit tests + nbval on every notebook + browser test (sets up first)"
 	@echo "make execute  re-run every notebook in place, in _toc.yml order"
 	@echo "make lab      open the notebooks in JupyterLab"
@@ -46,15 +55,29 @@ $(VENDOR):
 	rm -rf _vendor/.pack
 	@touch $@
 
-setup: $(STAMP) $(DATA) $(VENDOR)
+# Only the WOFF2 slices of two weights, with one stylesheet (see ganbook.i18n.vendor_font).
+$(FONTS): $(VENDOR) $(STAMP)
+	@command -v npm >/dev/null || { echo "npm is needed to fetch the Hangul web font (Debian: apt-get install npm)"; exit 1; }
+	rm -rf _vendor/fonts _vendor/.fontpack && mkdir -p _vendor/.fontpack
+	cd _vendor/.fontpack && npm pack --silent $(NANUM) >/dev/null && tar xzf *.tgz
+	$(PY) -m ganbook.i18n vendor-font _vendor/.fontpack/package _vendor/fonts/nanum-gothic
+	rm -rf _vendor/.fontpack
+	@touch $@
 
-# The one build command of `make book` and `make test` (-W: any warning fails the build).
+setup: $(STAMP) $(DATA) $(VENDOR) $(FONTS)
+
+# The one build command of `make book` and `make test` (-W: any warning fails the build):
+# the English book into _build/html, then the Korean edition into _build/html/ko.
 book-html: setup
-	rm -rf _build/html
-	$(VENV)/bin/jupyter-book build . --builder html -W --keep-going
+	rm -rf _build/html $(KO_OUT)/_build/html
+	$(JB) build . --builder html -W --keep-going
+	$(PY) -m ganbook.i18n generate --lang ko --out $(KO_SRC)
+	$(JB) build $(KO_SRC) --path-output $(KO_OUT) --builder html -W --keep-going
+	mv $(KO_OUT)/_build/html _build/html/ko
 
 book: book-html
 	@echo "Book built: $(CURDIR)/_build/html/index.html"
+	@echo "Korean edition (한국어판): $(CURDIR)/_build/html/ko/index.html"
 
 # Debian's Chromium for tests/test_browser.py, installed when missing and possible (root with
 # apt-get, as in CI); where it cannot be installed, that test is skipped with a message.

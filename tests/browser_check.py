@@ -8,6 +8,11 @@ The book is served from ``127.0.0.1`` by a throwaway HTTP server; every request 
 other host is recorded and blocked, so a page that passes renders with the network off.
 Chromium is Debian's (``/usr/bin/chromium``) driven by Playwright for Python; Playwright's
 own browser download is never used.
+
+The Korean edition is built into ``ko/`` of the same folder and checked the same way; on every
+page with Hangul (all Korean pages, and English pages through their language switch), Chrome's
+DevTools protocol tells which fonts drew it: the Hangul must come from the book's own web font,
+so it renders on machines without a Hangul font (this one has none).
 """
 
 from __future__ import annotations
@@ -45,6 +50,11 @@ ALLOWED_HOSTS = {"127.0.0.1"}
 # Folders of the build that hold assets, not pages.
 NOT_PAGES = {"_static", "_sources", "_images", "_sphinx_design_static", "_panels_static"}
 PAGE_TIMEOUT_MS = 30_000
+# Translated editions, each built into a folder of the same name (see src/ganbook/i18n.py).
+EDITIONS = ("ko",)
+# The web font the book serves for Hangul (_ext/static/ganbook.css selects it).
+HANGUL_FONT = "Nanum Gothic"
+HANGUL_PROBE = "한글글꼴확인"
 
 
 def find_chromium() -> str | None:
@@ -80,9 +90,15 @@ def html_pages(html_dir: Path = HTML_DIR) -> list[str]:
     pages = []
     for path in sorted(html_dir.rglob("*.html")):
         rel = path.relative_to(html_dir)
-        if rel.parts[0] not in NOT_PAGES:
+        if not NOT_PAGES.intersection(rel.parts):
             pages.append(rel.as_posix())
     return pages
+
+
+def edition_of(page_path: str) -> str:
+    """``ko`` for ``ko/book/x.html``, ``en`` for the English edition's pages."""
+    first = page_path.split("/", 1)[0]
+    return first if first in EDITIONS else "en"
 
 
 def redirect_target(page_path: str, html_dir: Path | None = None) -> str | None:
@@ -124,6 +140,7 @@ class PageReport:
     stats: dict = field(default_factory=dict)
     nav_links: list[str] = field(default_factory=list)
     next_link: str | None = None
+    language_links: list[dict] = field(default_factory=list)
     screenshot: Path | None = None
 
 
@@ -172,9 +189,110 @@ async (timeoutMs) => {
     nav_links: Array.from(document.querySelectorAll('nav.bd-docs-nav a.reference.internal'))
                     .map((a) => a.href),
     next_link: (document.querySelector('a.right-next') || {}).href || null,
+    language_links: Array.from(document.querySelectorAll('a.ganbook-language-switch'))
+                         .map((a) => ({href: a.href, lang: a.getAttribute('hreflang')})),
+    lang: document.documentElement.lang,
   };
 }
 """
+
+# Marks the elements whose Hangul the font check examines: the first element of the article
+# with Hangul in its own text, the language switch's label, and (on Korean pages) a probe of
+# pure Hangul appended to the article. Waits until the fonts those need have loaded.
+_MARK_HANGUL_JS = r"""
+async ([probeText, family, probe]) => {
+  const hangul = /[ᄀ-ᇿ㄰-㆏가-힣]/g;
+  const own = (el) => Array.from(el.childNodes).filter((n) => n.nodeType === 3)
+                           .map((n) => n.textContent).join('');
+  const marked = [];
+  const mark = (el, name) => {
+    if (!el || el.hasAttribute('data-ganbook-hangul')) return;
+    const count = (own(el).match(hangul) || []).length;
+    if (!count) return;
+    el.setAttribute('data-ganbook-hangul', name);
+    marked.push({name, count, text: own(el).trim().slice(0, 60)});
+  };
+  const article = document.querySelector('article.bd-article') || document.querySelector('main');
+  const walker = article && document.createTreeWalker(article, NodeFilter.SHOW_ELEMENT);
+  let first = null;
+  while (walker && !first && walker.nextNode()) {
+    if (hangul.test(own(walker.currentNode))) first = walker.currentNode;
+    hangul.lastIndex = 0;
+  }
+  mark(first, 'article');
+  mark(document.querySelector('.ganbook-language-switch__label'), 'switch');
+  if (probe && article) {
+    const span = document.createElement('span');
+    span.textContent = probeText;
+    article.appendChild(span);
+    mark(span, 'probe');
+  }
+  const texts = marked.map((m) => m.text).join('') + probeText;
+  await document.fonts.load(`16px "${family}"`, texts).catch(() => null);
+  await document.fonts.ready;
+  // Without DevTools (pages from disk): the CSS must select the font first for each marked
+  // element, and some of its faces must have loaded.
+  const unquote = (s) => s.trim().replace(/^["']|["']$/g, '');
+  const notFirst = Array.from(document.querySelectorAll('[data-ganbook-hangul]')).filter((el) =>
+    unquote(getComputedStyle(el).fontFamily.split(',')[0]) !== family)
+    .map((el) => el.getAttribute('data-ganbook-hangul'));
+  const loaded = Array.from(document.fonts).filter((f) =>
+    unquote(f.family) === family && f.status === 'loaded').length;
+  return {marked, not_first: notFirst, loaded_faces: loaded};
+}
+"""
+
+
+def _same_family(a: str, b: str) -> bool:
+    """Chrome names a web font by its internal name: "NanumGothic" for "Nanum Gothic"."""
+    return a.replace(" ", "").lower() == b.replace(" ", "").lower()
+
+
+def hangul_font_problems(tab, context, korean: bool, use_cdp: bool = True
+                         ) -> tuple[list[str], int]:
+    """What is wrong with the fonts that draw the page's Hangul; (problems, elements checked).
+
+    For each marked element Chrome reports the platform fonts used for its own text and how
+    many glyphs each drew: the book's web font must have drawn at least as many glyphs as the
+    element has Hangul characters (on this machine nothing else has Hangul glyphs, so a
+    missing web font would show as tofu boxes drawn by another font). Without ``use_cdp``
+    (pages opened from disk, where DevTools' CSS agent cannot read a ``file:`` page and logs a
+    console error) the page itself tells that its stylesheet puts the font first for those
+    elements and that faces of the font loaded.
+    """
+    result = tab.evaluate(_MARK_HANGUL_JS, [HANGUL_PROBE, HANGUL_FONT, korean])
+    problems = []
+    if result["not_first"]:
+        problems.append(f"the font stack does not start with {HANGUL_FONT!r} for the Hangul of "
+                        f"the {', '.join(result['not_first'])}")
+    if result["marked"] and not result["loaded_faces"]:
+        problems.append(f"no face of the web font {HANGUL_FONT!r} loaded")
+    if not result["marked"]:
+        return problems + (["Korean page without Hangul text"] if korean else []), 0
+    if not use_cdp:
+        return problems, len(result["marked"])
+    cdp = context.new_cdp_session(tab)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        for item in result["marked"]:
+            selector = f'[data-ganbook-hangul="{item["name"]}"]'
+            node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+            if not node:
+                problems.append(f"the {item['name']} ({item['text']!r}) left the page before "
+                                "its fonts could be checked")
+                continue
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            drawn = sum(f["glyphCount"] for f in fonts if f["isCustomFont"] and _same_family(
+                f["familyName"], HANGUL_FONT))
+            if drawn < item["count"]:
+                used = [(f["familyName"], f["isCustomFont"], f["glyphCount"]) for f in fonts]
+                problems.append(f"Hangul of the {item['name']} ({item['text']!r}) not drawn by "
+                                f"the web font {HANGUL_FONT!r}: fonts used {used}")
+    finally:
+        cdp.detach()
+    return problems, len(result["marked"])
 
 
 def check_page(context, base_url: str, page_path: str, screenshot_dir: Path | None,
@@ -216,6 +334,7 @@ def check_page(context, base_url: str, page_path: str, screenshot_dir: Path | No
         return report
     report.nav_links = stats.pop("nav_links")
     report.next_link = stats.pop("next_link")
+    report.language_links = stats.pop("language_links")
     report.stats = stats
     p = report.problems
     if console_errors:
@@ -246,6 +365,14 @@ def check_page(context, base_url: str, page_path: str, screenshot_dir: Path | No
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", page_path.removesuffix(".html")) + ".png"
         report.screenshot = screenshot_dir / name
         tab.screenshot(path=str(report.screenshot), full_page=True)
+    # After the screenshot: the check appends a probe to the article.
+    korean = stats["lang"].startswith("ko")
+    font_problems, checked = hangul_font_problems(tab, context, korean,
+                                                  use_cdp=not base_url.startswith("file:"))
+    p.extend(font_problems)
+    stats["hangul_checked"] = checked
+    if console_errors and not any(problem.startswith("console errors") for problem in p):
+        p.append(f"console errors (while loading fonts): {console_errors}")
     tab.close()
     return report
 

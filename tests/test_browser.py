@@ -6,6 +6,11 @@ blocked and fails the test, so a book that passes reads fully with the network o
 no console errors, every equation typeset by MathJax, every image loaded, no traceback in a
 cell output, saved widgets rendered, solutions hidden; a screenshot goes to
 ``_build/screenshots/``. Run alone with ``.venv/bin/python -m pytest tests/test_browser.py``.
+
+The Korean edition, built into ``_build/html/ko/``, is checked page by page the same way, and
+also: its Hangul is drawn by the book's own web font (this machine has no Hangul font, so
+anything else would show as broken glyphs), every page declares its language, and the language
+switch of every page opens the same page in the other edition, whose switch leads back.
 """
 
 from __future__ import annotations
@@ -37,7 +42,9 @@ SKIP_REASON = _why_not_runnable()
 pytestmark = pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")
 TOC = bc.toc_files()
 BUILT = (bc.HTML_DIR / "index.html").exists()
-PAGES = bc.html_pages() if BUILT else [f"{name}.html" for name in TOC]
+# Each edition's pages live under its prefix: "" for English, "ko/" for Korean.
+PREFIXES = [""] + [f"{edition}/" for edition in bc.EDITIONS]
+PAGES = bc.html_pages() if BUILT else [f"{p}{name}.html" for p in PREFIXES for name in TOC]
 
 
 def _page_of(url: str) -> str:
@@ -77,27 +84,66 @@ def test_pages_render_from_disk():
     assert not bad, f"pages broken when opened from disk: {bad}"
 
 
-def test_every_toc_document_is_built():
-    missing = [name for name in TOC if f"{name}.html" not in PAGES]
-    assert not missing, f"listed in _toc.yml but not built: {missing}"
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_every_toc_document_is_built(prefix):
+    missing = [name for name in TOC if f"{prefix}{name}.html" not in PAGES]
+    edition = prefix or "the English book"
+    assert not missing, f"listed in _toc.yml but not built in {edition}: {missing}"
 
 
-def test_index_leads_to_the_root_page(reports):
-    assert _page_of(reports["index.html"].final_url) == f"{TOC[0]}.html"
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_index_leads_to_the_root_page(reports, prefix):
+    assert _page_of(reports[f"{prefix}index.html"].final_url) == f"{prefix}{TOC[0]}.html"
 
 
-def test_navigation_reaches_every_chapter(reports):
-    root = reports[f"{TOC[0]}.html"]
+@pytest.mark.parametrize("prefix", PREFIXES)
+def test_navigation_reaches_every_chapter(reports, prefix):
+    root = reports[f"{prefix}{TOC[0]}.html"]
     sidebar = {_page_of(url) for url in root.nav_links}
-    missing = [name for name in TOC[1:] if f"{name}.html" not in sidebar]
+    missing = [name for name in TOC[1:] if f"{prefix}{name}.html" not in sidebar]
     assert not missing, f"chapters missing from the navigation sidebar: {missing}"
     # Following "Next" from the root page visits every document in _toc.yml order.
-    visited, page = [], f"{TOC[0]}.html"
+    visited, page = [], f"{prefix}{TOC[0]}.html"
     while page is not None and page not in visited and len(visited) <= len(TOC):
         visited.append(page)
         link = reports[page].next_link if page in reports else None
         page = _page_of(link) if link else None
-    assert visited == [f"{name}.html" for name in TOC]
+    assert visited == [f"{prefix}{name}.html" for name in TOC]
+
+
+def test_pages_declare_their_language(reports):
+    wrong = {page: r.stats.get("lang") for page, r in reports.items()
+             if not r.problems and not str(r.stats.get("lang", "")).startswith(bc.edition_of(page))}
+    assert not wrong, f"pages whose <html lang> is not their edition's: {wrong}"
+
+
+def test_language_switch_opens_the_same_page_in_the_other_edition(reports):
+    """Every page links to its counterpart, and the counterpart's switch links back."""
+    bad = []
+    for page, report in reports.items():
+        if bc.redirect_target(page):
+            continue  # index.html only redirects
+        links = report.language_links
+        expected = {"en": "ko"}.get(bc.edition_of(page), "en")
+        if [link["lang"] for link in links] != [expected]:
+            bad.append(f"{page}: switch links {links}, expected one to {expected!r}")
+            continue
+        target = _page_of(links[0]["href"])
+        counterpart = page.removeprefix("ko/") if expected == "en" else f"ko/{page}"
+        links_back = reports.get(target, bc.PageReport("")).language_links
+        back = [_page_of(link["href"]) for link in links_back]
+        if target != counterpart or target not in reports or back != [page]:
+            bad.append(f"{page} -> {target} (expected {counterpart}), which links back to {back}")
+    assert not bad, "language switch broken:\n  " + "\n  ".join(bad)
+
+
+def test_hangul_font_was_checked(reports):
+    """Guard against a vacuous pass: every Korean page, and English pages' switch, were checked."""
+    korean = [page for page in reports if bc.edition_of(page) == "ko"]
+    unchecked = [page for page in korean if not reports[page].stats.get("hangul_checked")]
+    assert korean and not unchecked, f"Korean pages whose Hangul font was not checked: {unchecked}"
+    english = [p for p in reports if bc.edition_of(p) == "en" and not bc.redirect_target(p)]
+    assert all(reports[p].stats.get("hangul_checked") for p in english)
 
 
 def test_math_was_checked(reports):
@@ -122,3 +168,14 @@ def test_checker_catches_broken_pages(tmp_path):
     for expected in ("console errors", "requests to other hosts", "MathJax did not start",
                      "0 of 1 display equations", "images not loaded", "traceback"):
         assert expected in text, f"{expected!r} not reported in:\n{text}"
+
+
+def test_checker_catches_hangul_without_the_web_font(tmp_path):
+    """A Korean page whose stylesheet does not select the book's font fails the font check."""
+    (tmp_path / "ko.html").write_text('<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8">'
+                                      '</head><body><article class="bd-article"><h1>한국어 제목</h1>'
+                                      '</article></body></html>')
+    report = bc.check_book(tmp_path, None, pages=["ko.html"])["ko.html"]
+    text = "\n".join(report.problems)
+    assert "not drawn by the web font" in text and "does not start with" in text, text
+    assert "no face of the web font" in text, text
