@@ -46,7 +46,17 @@ def test_command_line_smoke(capsys, monkeypatch):
     monkeypatch.setattr(bench, "matmul_gflops", lambda: 100.0)
     assert bench.main(["--steps", "2", "--repeats", "1"]) == 0
     out = capsys.readouterr().out
-    for row in ("tutorial loop", "float32, the default", "ema_decay=None", "precision=bfloat16", "GFLOP/s"):
-        assert row in out
+    for name in ("tutorial loop", *bench.TRAINER_VARIANTS, "GFLOP/s"):
+        assert name in out
+    assert out.count("ganbook.train.train, ") == len(bench.TRAINER_VARIANTS)
     with pytest.raises(SystemExit):
         bench.main(["--steps", "0"])
+
+
+def test_variants_are_valid_trainer_settings():
+    from ganbook.train import TrainConfig
+
+    for settings in bench.TRAINER_VARIANTS.values():
+        TrainConfig(**settings)  # raises on a misspelt or invalid setting
+    assert bench.TRAINER_VARIANTS["same work as the tutorial"] == {"augment_shift": 0,
+                                                                  "ema_decay": None}

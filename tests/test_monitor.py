@@ -39,12 +39,14 @@ def test_best_is_the_lowest_fd(bare_monitor):
     assert bare_monitor.best.step == 2000 and len(bare_monitor.evaluations) == 3
 
 
-def test_a_rare_class_is_reported_once_with_its_step(bare_monitor):
+def test_a_vanishing_class_is_reported_once_with_its_step(bare_monitor):
     fractions = [0.11] * 9 + [0.01]
+    assert caught(bare_monitor, evaluation(1000, 30.0, fractions))[1] == []  # never seen yet
+    caught(bare_monitor, evaluation(2000, 20.0))  # now every class is there
     _, messages = caught(bare_monitor, evaluation(4000, 10.0, fractions))
     assert len(messages) == 1 and "step 4000" in messages[0] and "9 (1.0%)" in messages[0]
     assert caught(bare_monitor, evaluation(5000, 9.0, fractions))[1] == []  # once per run
-    assert M.problems(evaluation(1, 1.0, [0.1] * 9 + [0.021]), None) == []  # just above 2%
+    assert M.problems(evaluation(1, 1.0, [0.1] * 9 + [0.021]), None, [evaluation(0, 1.0)]) == []
 
 
 def test_a_rising_fd_is_reported(bare_monitor):

@@ -510,9 +510,9 @@ def test_evaluations_keep_the_best_generator(data, tmp_path):
 
     samplers = {}
     keep = lambda step, s: samplers.__setitem__(step, copy_state(s))  # noqa: E731
-    result = run(data, steps=8, eval_every=2, monitor=small_monitor(), checkpoint_dir=tmp_path,
+    result = run(data, steps=9, eval_every=2, monitor=small_monitor(), checkpoint_dir=tmp_path,
                  callback=keep)
-    assert [e.step for e in result.evaluations] == [2, 4, 6, 8]
+    assert [e.step for e in result.evaluations] == [2, 4, 6, 8, 9]  # and the last step
     best = min(result.evaluations, key=lambda e: e.fd)
     assert result.best == best and result.best_checkpoint == tmp_path / checkpoint.BEST
     assert all(len(e.class_fractions) == 10 and 0 <= e.confidence <= 1

@@ -146,7 +146,7 @@ class HeldOutMonitor:
     def add(self, evaluation: Evaluation) -> bool:
         """Keep ``evaluation``, warn if it shows trouble; True when it is the best so far."""
         self.evaluations.append(evaluation)
-        for kind, message in problems(evaluation, self.best):
+        for kind, message in problems(evaluation, self.best, self.evaluations[:-1]):
             if kind not in self.warned:  # each kind of trouble is reported once per run
                 self.warned.add(kind)
                 # Attributed to "ganbook.monitor" rather than to a line of the training loop.
@@ -163,13 +163,18 @@ class HeldOutMonitor:
         self.warned = set(warned)
 
 
-def problems(evaluation: Evaluation, best: Evaluation | None) -> list[tuple[str, str]]:
-    """What looks wrong in ``evaluation`` (compared with the ``best`` one so far), as
-    ``(kind, message)`` pairs."""
+def problems(evaluation: Evaluation, best: Evaluation | None,
+             earlier: list[Evaluation] = ()) -> list[tuple[str, str]]:
+    """What looks wrong in ``evaluation`` (compared with the ``best`` one and the ``earlier``
+    ones), as ``(kind, message)`` pairs. A class counts as vanishing when it is rare now but
+    was not at an earlier evaluation: early in training every generator draws some classes
+    rarely, and that is no alarm."""
     found = []
     step = evaluation.step
     fractions = evaluation.class_fractions
-    rare = [digit for digit, share in enumerate(fractions) if share < RARE_CLASS]
+    seen = {digit for e in earlier for digit, share in enumerate(e.class_fractions)
+            if share >= RARE_CLASS}
+    rare = [digit for digit, share in enumerate(fractions) if share < RARE_CLASS and digit in seen]
     if rare:
         shares = ", ".join(f"{d} ({100 * fractions[d]:.1f}%)" for d in rare)
         what = f"digit class {shares} has" if len(rare) == 1 else f"digit classes {shares} have"
