@@ -86,6 +86,7 @@ def test_historical_averaging_changes_training_and_resumes_exactly(tmp_path):
     assert not torch.equal(plain.generator[0].weight, averaged.generator[0].weight)
     digits = np.random.default_rng(0).integers(0, 256, size=(64, 28, 28), dtype=np.uint8)
     common = dict(steps=6, batch_size=8, historical_averaging=1e-2, progress=False,
+                  lr_schedule="constant",
                   eval_every=None)
     from ganbook.models import Discriminator, Generator
 

@@ -180,11 +180,18 @@ def test_weight_average_follows_its_definition(data):
 
 
 def test_cosine_schedule_falls_from_one_to_zero():
-    scales = [T.learning_rate_scale("cosine", step, 4) for step in range(6)]
+    scales = [T.learning_rate_scale("cosine", used) for used in (0, 0.25, 0.5, 0.75, 1)]
     np.testing.assert_allclose(scales, [1, (1 + np.cos(np.pi / 4)) / 2, 0.5,
-                                        (1 + np.cos(3 * np.pi / 4)) / 2, 0, 0], atol=1e-12)
-    assert T.learning_rate_scale("constant", 3, 4) == 1.0
-    assert T.learning_rate_scale("cosine", 3, None) == 1.0  # length not known yet
+                                        (1 + np.cos(3 * np.pi / 4)) / 2, 0], atol=1e-12)
+    assert T.learning_rate_scale("constant", 0.75) == 1.0
+
+
+def test_budget_used_follows_steps_or_the_clock():
+    assert T.budget_used(T.TrainConfig(steps=8), 2, 100.0) == 0.25
+    assert T.budget_used(T.TrainConfig(steps=None, minutes=2.0), 2, 30.0) == 0.25
+    both = T.TrainConfig(steps=8, minutes=2.0)
+    assert T.budget_used(both, 2, 60.0) == 0.5 and T.budget_used(both, 6, 60.0) == 0.75
+    assert T.budget_used(T.TrainConfig(steps=None, minutes=1.0), 10, 61.0) == 1.0
 
 
 def test_cosine_schedule_sets_the_learning_rates(data, monkeypatch):
@@ -197,31 +204,20 @@ def test_cosine_schedule_sets_the_learning_rates(data, monkeypatch):
 
     monkeypatch.setattr(T.GAN, "set_learning_rates", spy)
     run(data, steps=4, lr_schedule="cosine", lr_g=1e-3, lr_d=2e-3)
-    expected = [(1e-3 * T.learning_rate_scale("cosine", i, 4),
-                 2e-3 * T.learning_rate_scale("cosine", i, 4)) for i in range(4)]
+    expected = [(1e-3 * T.learning_rate_scale("cosine", i / 4),
+                 2e-3 * T.learning_rate_scale("cosine", i / 4)) for i in range(4)]
     np.testing.assert_allclose(rates, expected)
 
 
-def test_a_timed_run_plans_its_schedule_from_its_pace():
-    config = T.TrainConfig(steps=None, minutes=1.0, lr_schedule="cosine")
-    schedule = T.LearningRateSchedule(config)
-
-    class FakeRun:
-        step, seconds = 0, 0.0
-
-    fake = FakeRun()
-    for step, seconds in ((0, 0.0), (T.PACE_FROM, 1.0), (T.PACE_TO, 6.0)):
-        fake.step, fake.seconds = step, seconds
-        assert schedule.scale(fake) == (1.0 if step < T.PACE_TO else schedule.scale(fake))
-    # 250 steps in 5 s: 50 steps per second, 54 s left -> 300 + 2700 steps.
-    assert schedule.total == T.PACE_TO + 2700
-    limited = T.LearningRateSchedule(T.TrainConfig(steps=1000, minutes=1.0,
-                                                   lr_schedule="cosine"))
-    for step, seconds in ((T.PACE_FROM, 1.0), (T.PACE_TO, 6.0)):
-        fake.step, fake.seconds = step, seconds
-        limited.scale(fake)
-    assert limited.total == 1000  # steps, when fewer than the time allows
-    assert T.LearningRateSchedule(T.TrainConfig(steps=50, lr_schedule="cosine")).total == 50
+def test_a_timed_run_ends_with_its_learning_rate_near_zero(data, monkeypatch):
+    rates = []
+    original = T.GAN.set_learning_rates
+    monkeypatch.setattr(T.GAN, "set_learning_rates",
+                        lambda self, g, d: rates.append(g) or original(self, g, d))
+    result = run(data, steps=None, minutes=0.02, lr_g=1e-3, eval_every=None)
+    assert result.step > 10 and rates[0] == pytest.approx(1e-3)
+    assert rates[-1] < 1e-3 * 0.05  # the last step is taken close to the deadline
+    assert all(a >= b for a, b in zip(rates, rates[1:]))  # never rising
 
 
 def test_bfloat16_precision_trains_float32_weights(data, tmp_path):
@@ -587,15 +583,3 @@ def test_command_line_stops_a_diverging_run(tmp_path, capsys):
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "diverged at step" in line and "smaller learning rate" in line and "lr_g=1e+06" in line
     assert not (tmp_path / "samples.png").exists()
-
-
-def test_a_timed_run_keeps_its_planned_schedule_when_resumed(data, tmp_path, monkeypatch):
-    monkeypatch.setattr(T, "PACE_FROM", 2)  # plan after a few steps: fast on any machine
-    monkeypatch.setattr(T, "PACE_TO", 6)
-    common = dict(steps=None, checkpoint_dir=tmp_path, checkpoint_every=5, eval_every=None)
-    run(data, minutes=0.02, **common)
-    planned = checkpoint.load(tmp_path / checkpoint.LATEST)["schedule_steps"]
-    assert planned is not None and planned > 6
-    resumed = run(data, minutes=0.03, resume=True, **common)
-    assert resumed.step > 6
-    assert checkpoint.load(tmp_path / checkpoint.LATEST)["schedule_steps"] == planned

@@ -97,6 +97,19 @@ def resolve_device(device) -> torch.device:
     return resolved
 
 
+def update_player(optimizer: torch.optim.Optimizer, loss: torch.Tensor, weights: list,
+                  history=None) -> None:
+    """One update of one player: gradients of ``loss`` for its own ``weights`` only (the
+    other player is left as it is), then ``optimizer.step()``. ``history``: the player's
+    :class:`ganbook.remedies.HistoricalAverage`, whose penalty joins the loss."""
+    penalty = 0.0 if history is None else history.penalty()
+    optimizer.zero_grad(set_to_none=True)
+    (loss + penalty).backward(inputs=weights)
+    optimizer.step()
+    if history is not None:
+        history.update()
+
+
 @dataclass
 class Every:
     """Call ``action(step)`` after every ``interval``-th step; ``interval=None`` never does."""

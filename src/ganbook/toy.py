@@ -28,7 +28,7 @@ from torch.nn import functional as F
 
 from .checks import (as_matrix, finite_float, non_negative_int, one_of, positive_float,
                      positive_int)
-from .loop import Every, Loop, random_generator, seeded
+from .loop import Every, Loop, random_generator, seeded, update_player
 from .losses import GENERATOR_LOSSES, discriminator_loss, feature_matching_loss, generator_loss
 from .remedies import HistoricalAverage
 
@@ -211,12 +211,7 @@ def discriminator_step(generator: nn.Module, discriminator: nn.Module,
     # discrimination must compare each sample with its own kind only.
     real_logits, fake_logits = discriminator(x_real), discriminator(x_fake)
     loss = discriminator_loss(real_logits, fake_logits)
-    penalty = 0.0 if history is None else history.penalty()
-    optimizer.zero_grad(set_to_none=True)
-    (loss + penalty).backward(inputs=list(discriminator.parameters()))
-    optimizer.step()
-    if history is not None:
-        history.update()
+    update_player(optimizer, loss, list(discriminator.parameters()), history)
     with torch.no_grad():
         return loss.detach(), torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()
 
@@ -240,12 +235,7 @@ def generator_step(generator: nn.Module, discriminator: nn.Module,
         loss = feature_matching_loss(real_features, discriminator.features(fake))
     else:
         loss = generator_loss(discriminator(fake), kind)
-    penalty = 0.0 if history is None else history.penalty()
-    optimizer.zero_grad(set_to_none=True)
-    (loss + penalty).backward(inputs=list(generator.parameters()))  # none for D's weights
-    optimizer.step()
-    if history is not None:
-        history.update()
+    update_player(optimizer, loss, list(generator.parameters()), history)  # none for D
     return loss.detach()
 
 

@@ -35,8 +35,8 @@ from . import checkpoint
 from .augment import translate
 from .checks import fraction, non_negative_int, one_of, positive_float, positive_int
 from .images import from_model, to_model
-from .loop import (Every, Loop, DivergedError, random_generator, resolve_device, seeded,
-                   threads)
+from .loop import (DivergedError, Every, Loop, random_generator, resolve_device, seeded, threads,
+                   update_player)
 from .losses import GENERATOR_LOSSES, discriminator_loss, feature_matching_loss, generator_loss
 from .models import Discriminator, Generator
 from .remedies import HistoricalAverage
@@ -45,8 +45,6 @@ from .plotting import save_progress_plot
 
 PRECISIONS = ("float32", "bfloat16")
 LR_SCHEDULES = ("constant", "cosine")
-# A run limited by time plans its schedule from the pace of these steps (after a warm-up).
-PACE_FROM, PACE_TO = 50, 300
 PROGRESS_PLOT = "progress.png"  # FD and D's outputs against steps, beside the checkpoint
 PLOT_EVERY = 10  # redraw it every so many evaluations (and at the end)
 HISTORY_KEYS = ("d_loss", "g_loss", "d_real", "d_fake")
@@ -170,12 +168,7 @@ def discriminator_step(gan: GAN, real: torch.Tensor, fake: torch.Tensor,
             logits = gan.discriminator(torch.cat([real, fake])).float()
             real_logits, fake_logits = logits.split(real.shape[0])
     loss = discriminator_loss(real_logits.float(), fake_logits.float(), label_smoothing)
-    penalty = 0.0 if gan.d_history is None else gan.d_history.penalty()
-    gan.opt_d.zero_grad(set_to_none=True)
-    (loss + penalty).backward(inputs=gan.d_weights)  # gradients for D's weights only
-    gan.opt_d.step()
-    if gan.d_history is not None:
-        gan.d_history.update()
+    update_player(gan.opt_d, loss, gan.d_weights, gan.d_history)  # D's weights only
     with torch.no_grad():
         return loss.detach(), torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()
 
@@ -190,12 +183,7 @@ def generator_step(gan: GAN, fake: torch.Tensor, real: torch.Tensor, kind: str) 
             loss = feature_matching_loss(real_features, gan.discriminator.features(fake).float())
         else:
             loss = generator_loss(gan.discriminator(fake).float(), kind)
-    penalty = 0.0 if gan.g_history is None else gan.g_history.penalty()
-    gan.opt_g.zero_grad(set_to_none=True)
-    (loss + penalty).backward(inputs=gan.g_weights)  # gradients for G's weights only
-    gan.opt_g.step()
-    if gan.g_history is not None:
-        gan.g_history.update()
+    update_player(gan.opt_g, loss, gan.g_weights, gan.g_history)  # G's weights, none of D's
     return loss.detach()
 
 
@@ -214,43 +202,25 @@ def average_weight(decay: float):
     return update
 
 
-def learning_rate_scale(schedule: str, step: int, total: int | None) -> float:
-    """The factor of both learning rates at ``step`` (0-based) of a run of ``total`` steps:
-    1 for ``"constant"``; for ``"cosine"``, ``(1 + cos(pi * step / total)) / 2``, from 1 down to
-    0 at the end (1 while ``total`` is not known yet, and 0 beyond it)."""
-    if schedule == "constant" or total is None:
+def budget_used(config: TrainConfig, step: int, seconds: float) -> float:
+    """The fraction of the run's budget used after ``step`` steps and ``seconds`` of training:
+    ``step / steps``, ``seconds / (60 * minutes)``, or the larger of the two when both bound the
+    run. A run limited by time cannot know in advance how many steps it will make, so its
+    schedule follows the clock."""
+    used = []
+    if config.steps is not None:
+        used.append(step / config.steps)
+    if config.minutes is not None:
+        used.append(seconds / (60.0 * config.minutes))
+    return min(1.0, max(used))
+
+
+def learning_rate_scale(schedule: str, used: float) -> float:
+    """The factor of both learning rates when the fraction ``used`` of the budget is used:
+    1 for ``"constant"``; for ``"cosine"``, ``(1 + cos(pi * used)) / 2``, from 1 down to 0."""
+    if schedule == "constant":
         return 1.0
-    return 0.5 * (1.0 + math.cos(math.pi * min(step / total, 1.0)))
-
-
-class LearningRateSchedule:
-    """The learning rates' factor at each step of a run. A run limited by ``minutes`` does not
-    know its length in advance: it fixes it once, from its pace over steps PACE_FROM to
-    PACE_TO (the factor stays 1 until then), and keeps it (in its checkpoint) from then on."""
-
-    def __init__(self, config: TrainConfig):
-        self.config = config
-        self.total = config.steps if config.minutes is None else None
-        self.pace_start = (0, 0.0)
-
-    def scale(self, run: Loop) -> float:
-        if self.total is None and self.config.lr_schedule != "constant":
-            if run.step == PACE_FROM:
-                self.pace_start = (run.step, run.seconds)
-            elif run.step >= PACE_TO:
-                self.total = planned_steps(run, self.config, self.pace_start)
-        return learning_rate_scale(self.config.lr_schedule, run.step, self.total)
-
-
-def planned_steps(run: Loop, config: TrainConfig, since: tuple[int, float]) -> int:
-    """How many steps the run will make: ``steps``, or, for a run limited by ``minutes``, the
-    steps that fit in the time left at the pace measured since ``since`` (a (step, seconds)
-    pair), whichever is fewer."""
-    if config.minutes is None:
-        return config.steps
-    pace = (run.seconds - since[1]) / max(run.step - since[0], 1)
-    fit = run.step + int((60.0 * config.minutes - run.seconds) / pace)
-    return fit if config.steps is None else min(fit, config.steps)
+    return 0.5 * (1.0 + math.cos(math.pi * used))
 
 
 # ----------------------------------------------------------------------------- train
@@ -303,7 +273,8 @@ def train(generator: nn.Module | None = None, discriminator: nn.Module | None = 
             snapshots.take(0)  # a resumed run has its earlier snapshots already
 
         def step() -> dict:
-            scale = gan.schedule.scale(run)
+            scale = learning_rate_scale(config.lr_schedule,
+                                        budget_used(config, run.step, run.seconds))
             gan.set_learning_rates(config.lr_g * scale, config.lr_d * scale)
             d_numbers = 0.0
             for i in range(config.k):
@@ -391,7 +362,6 @@ class GAN:
             self.average.requires_grad_(False).eval().to(device)
             self.average.update_parameters(self.generator)  # starts as a copy
         self.sampler = self.generator if self.average is None else self.average.module
-        self.schedule = LearningRateSchedule(config)
         self.rng = random_generator(config.seed, device)  # minibatches, noise, augmentation
         # Historical averaging (a remedy of chapter 8): both players, when its weight is set.
         weight = config.historical_averaging
@@ -434,7 +404,6 @@ class GAN:
                                   else self.average.module.state_dict()),
             "average_count": 0 if self.average is None else int(self.average.n_averaged),
             "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(),
-            "schedule_steps": self.schedule.total,
             "historical_averages": None if self.g_history is None else {
                 "g": self.g_history.state_dict(), "d": self.d_history.state_dict()},
             "rng": {"draws": self.rng.get_state(), "cpu": torch.get_rng_state(),
@@ -464,8 +433,6 @@ class GAN:
             self.average.n_averaged.fill_(state["average_count"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
-        if self.config.minutes is not None:  # a schedule planned from the pace is kept
-            self.schedule.total = state["schedule_steps"]
         if self.g_history is not None:
             self.g_history.load_state_dict(state["historical_averages"]["g"])
             self.d_history.load_state_dict(state["historical_averages"]["d"])
