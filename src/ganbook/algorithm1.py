@@ -11,12 +11,13 @@ import torch.nn.functional as F
 
 def algorithm_1(generator, discriminator, real_digits, steps, *, k=1, batch_size=64,
                 lr_g=1.5e-3, lr_d=2.5e-4, betas=(0.5, 0.999), seed=0):
-    """Train ``generator`` and ``discriminator`` (which returns logits) on ``real_digits``,
-    a float tensor ``(n, 784)`` in [-1, 1], for ``steps`` iterations of Algorithm 1."""
+    """Train ``generator`` and ``discriminator`` (which returns logits) on
+    ``real_digits``, a float tensor ``(n, 784)`` in [-1, 1], for ``steps`` iterations of
+    Algorithm 1."""
     rng = torch.Generator().manual_seed(seed)  # minibatches and noise
-    opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas, fused=True)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas, fused=True)
     d_params, g_params = list(discriminator.parameters()), list(generator.parameters())
+    opt_g = torch.optim.Adam(g_params, lr=lr_g, betas=betas, fused=True)
+    opt_d = torch.optim.Adam(d_params, lr=lr_d, betas=betas, fused=True)
     for step in range(steps):
         for _ in range(k):  # k steps of D: ascend log D(x) + log(1 - D(G(z)))
             idx = torch.randint(len(real_digits), (batch_size,), generator=rng)
@@ -29,7 +30,7 @@ def algorithm_1(generator, discriminator, real_digits, steps, *, k=1, batch_size
             opt_d.zero_grad()
             d_loss.backward(inputs=d_params)  # gradients for D's weights only
             opt_d.step()
-        # One step of G on the last batch of noise: descend -log D(G(z)) (non-saturating).
+        # One step of G on the last noise batch: descend -log D(G(z)) (non-saturating).
         g_loss = F.softplus(-discriminator(fake)).mean()
         opt_g.zero_grad()
         g_loss.backward(inputs=g_params)  # gradients for G's weights only

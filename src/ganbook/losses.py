@@ -16,8 +16,8 @@ GENERATOR_LOSSES = ("non_saturating", "saturating", "feature_matching")
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor,
                        label_smoothing: float = 0.0) -> torch.Tensor:
-    """``-[mean log D(x) + mean log(1 - D(G(z)))]``: binary cross-entropy with targets 1 for
-    real and 0 for generated samples.
+    """``-[mean log D(x) + mean log(1 - D(G(z)))]``: binary cross-entropy with targets
+    1 for real and 0 for generated samples.
 
     One-sided label smoothing (Salimans et al. 2016) makes the real target
     ``1 - label_smoothing``.
@@ -26,7 +26,8 @@ def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor,
         loss_real = F.softplus(-real_logits)
     else:
         target = 1.0 - label_smoothing
-        loss_real = target * F.softplus(-real_logits) + label_smoothing * F.softplus(real_logits)
+        loss_real = (target * F.softplus(-real_logits)
+                     + label_smoothing * F.softplus(real_logits))
     return loss_real.mean() + F.softplus(fake_logits).mean()
 
 

@@ -75,11 +75,12 @@ def _as_probabilities(d, name: str) -> np.ndarray:
 
 
 def optimal_discriminator(p_data, p_g) -> np.ndarray:
-    """The optimal discriminator ``D*(x) = p_data(x) / (p_data(x) + p_g(x))``, pointwise.
+    """The optimal discriminator ``D*(x) = p_data(x) / (p_data(x) + p_g(x))``.
 
-    ``p_data`` and ``p_g`` are non-negative density (or probability) values at the same points;
-    they need not be normalised, since the formula is pointwise.  Where both are 0, every value
-    of D is equally good (the point does not enter V); 1/2 is returned there.
+    ``p_data`` and ``p_g`` are non-negative density (or probability) values at the same
+    points; they need not be normalised, since the formula is pointwise. Where both are
+    0, every value of D is equally good (the point does not enter V); 1/2 is returned
+    there.
     """
     a, b = _as_pair(p_data, p_g)
     total = a + b

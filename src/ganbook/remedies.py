@@ -42,8 +42,9 @@ class MinibatchDiscrimination(nn.Module):
             raise ValueError(f"input must have shape (n, {self.in_features}), "
                              f"got {tuple(f.shape)}")
         if f.shape[0] < 2:
-            raise ValueError("minibatch discrimination needs a minibatch of at least 2 samples")
-        m = (f @ self.T).view(-1, self.n_kernels, self.kernel_dim).transpose(0, 1)  # (B, n, C)
+            raise ValueError("minibatch discrimination needs at least 2 samples")
+        m = (f @ self.T).view(-1, self.n_kernels, self.kernel_dim)
+        m = m.transpose(0, 1)  # (B, n, C): kernel b's rows M_{i,b} of all samples
         l1 = torch.cdist(m, m, p=1.0)  # (B, n, n): ||M_{i,b} - M_{j,b}||_1
         return (torch.exp(-l1).sum(2) - 1.0).T  # (n, B); minus exp(0) = 1 of j == i
 

@@ -198,9 +198,10 @@ def _batch(name: str, x) -> torch.Tensor:
 
 def discriminator_step(generator: nn.Module, discriminator: nn.Module,
                        optimizer: torch.optim.Optimizer, x_real, z,
-                       history: HistoricalAverage | None = None) -> tuple[torch.Tensor, ...]:
-    """One update of D: ascend log D(x) + log(1 - D(G(z))) on a batch; G is left unchanged.
-    ``history``: D's historical average, whose penalty joins the loss (chapter 8).
+                       history: HistoricalAverage | None = None):
+    """One update of D: ascend log D(x) + log(1 - D(G(z))) on a batch; G is left
+    unchanged. ``history``: D's historical average, whose penalty joins the loss
+    (chapter 8).
 
     Returns ``(loss, mean D(x), mean D(G(z)))`` before the update, as 0-d tensors.
     """
@@ -213,23 +214,26 @@ def discriminator_step(generator: nn.Module, discriminator: nn.Module,
     loss = discriminator_loss(real_logits, fake_logits)
     update_player(optimizer, loss, list(discriminator.parameters()), history)
     with torch.no_grad():
-        return loss.detach(), torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()
+        d_real, d_fake = torch.sigmoid(real_logits), torch.sigmoid(fake_logits)
+        return loss.detach(), d_real.mean(), d_fake.mean()
 
 
 def generator_step(generator: nn.Module, discriminator: nn.Module,
-                   optimizer: torch.optim.Optimizer, z, generator_loss_kind: str = "non_saturating",
-                   x_real=None, history: HistoricalAverage | None = None) -> torch.Tensor:
-    """One update of G against a fixed D. ``generator_loss_kind``: ``"non_saturating"``,
-    ``"saturating"`` (see :func:`ganbook.losses.generator_loss`) or ``"feature_matching"``
-    (needs a real batch ``x_real`` and ``discriminator.features``). Only G's weights receive
-    gradients. ``history``: G's historical average, whose penalty joins the loss. Returns the
-    loss before the update (a 0-d tensor)."""
+                   optimizer: torch.optim.Optimizer, z,
+                   generator_loss_kind: str = "non_saturating", x_real=None,
+                   history: HistoricalAverage | None = None) -> torch.Tensor:
+    """One update of G against a fixed D. ``generator_loss_kind``:
+    ``"non_saturating"``, ``"saturating"`` (see :func:`ganbook.losses.generator_loss`) or
+    ``"feature_matching"`` (needs a real batch ``x_real`` and
+    ``discriminator.features``). Only G's weights receive gradients. ``history``: G's
+    historical average, whose penalty joins the loss. Returns the loss before the update
+    (a 0-d tensor)."""
     kind = one_of("generator_loss", generator_loss_kind, GENERATOR_LOSSES)
     z = _batch("z", z)
     fake = generator(z)
     if kind == "feature_matching":
         if x_real is None:
-            raise ValueError("generator_loss='feature_matching' needs a real batch x_real")
+            raise ValueError("feature matching needs a real batch x_real")
         with torch.no_grad():
             real_features = discriminator.features(_batch("x_real", x_real))
         loss = feature_matching_loss(real_features, discriminator.features(fake))
