@@ -68,21 +68,11 @@ def find_chromium() -> str | None:
 
 def toc_files(toc: Path = TOC_FILE) -> list[str]:
     """Every document of ``_toc.yml`` in reading order (root first), without extension."""
-    import yaml
+    from ganbook.i18n import toc_pages
 
-    data = yaml.safe_load(toc.read_text())
-    files = [data["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                files.append(entry["file"])
-            for key in ("chapters", "sections", "parts"):
-                walk(entry.get(key))
-
-    walk(data.get("parts"))
-    walk(data.get("chapters"))
-    return files
+    if toc.name != "_toc.yml":
+        raise ValueError(f"expected a _toc.yml, got {toc}")
+    return toc_pages(toc.parent)
 
 
 def html_pages(html_dir: Path = HTML_DIR) -> list[str]:
@@ -296,7 +286,7 @@ def hangul_font_problems(tab, context, korean: bool, use_cdp: bool = True
 
 
 def check_page(context, base_url: str, page_path: str, screenshot_dir: Path | None,
-               html_dir: Path = HTML_DIR) -> PageReport:
+               html_dir: Path = HTML_DIR, full_page: bool = False) -> PageReport:
     """Load one page in a fresh tab of ``context`` and collect everything wrong with it."""
     report = PageReport(page_path)
     console_errors: list[str] = []
@@ -364,7 +354,7 @@ def check_page(context, base_url: str, page_path: str, screenshot_dir: Path | No
         screenshot_dir.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", page_path.removesuffix(".html")) + ".png"
         report.screenshot = screenshot_dir / name
-        tab.screenshot(path=str(report.screenshot), full_page=True)
+        tab.screenshot(path=str(report.screenshot), full_page=full_page)
     # After the screenshot: the check appends a probe to the article.
     korean = stats["lang"].startswith("ko")
     font_problems, checked = hangul_font_problems(tab, context, korean,
@@ -382,8 +372,12 @@ def launch(playwright, chromium: str):
 
 
 def check_book(html_dir: Path = HTML_DIR, screenshot_dir: Path | None = SCREENSHOT_DIR,
-               pages: list[str] | None = None, from_disk: bool = False) -> dict[str, PageReport]:
+               pages: list[str] | None = None, from_disk: bool = False,
+               full_page: bool = False) -> dict[str, PageReport]:
     """Check every page of the build (or ``pages``); returns one report per page.
+
+    Screenshots show the first screen of each page, or with ``full_page`` the whole page
+    (several times slower on long chapters; the command line takes them whole).
 
     Pages are served from 127.0.0.1, or with ``from_disk`` opened as ``file://`` URLs, the
     way a reader opens the book offline by double-clicking ``_build/html/index.html``.
@@ -403,7 +397,8 @@ def check_book(html_dir: Path = HTML_DIR, screenshot_dir: Path | None = SCREENSH
                 # A fresh context per page: empty storage, as on a reader's first visit.
                 context = browser.new_context(viewport={"width": 1280, "height": 900})
                 try:
-                    reports[page] = check_page(context, base_url, page, screenshot_dir, html_dir)
+                    reports[page] = check_page(context, base_url, page, screenshot_dir, html_dir,
+                                               full_page)
                 finally:
                     context.close()
         finally:
@@ -418,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     html_dir = Path(args[0]) if args else HTML_DIR
     start = time.perf_counter()
-    reports = check_book(html_dir, html_dir.parent / "screenshots")
+    reports = check_book(html_dir, html_dir.parent / "screenshots", full_page=True)
     bad = 0
     for page, report in reports.items():
         status = "ok" if not report.problems else "FAIL"
