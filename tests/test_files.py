@@ -38,3 +38,30 @@ def test_replaces_an_existing_file(tmp_path):
     atomic_write(path, lambda handle: handle.write(b"first, longer"))
     atomic_write(path, lambda handle: handle.write(b"second"))
     assert path.read_bytes() == b"second"
+
+
+def _hold_lock(lock, log, seconds):
+    import time
+
+    from ganbook.files import exclusive
+
+    with exclusive(lock):
+        with open(log, "a") as handle:
+            handle.write("start ")
+        time.sleep(seconds)
+        with open(log, "a") as handle:
+            handle.write("end ")
+
+
+def test_exclusive_lets_one_process_in_at_a_time(tmp_path):
+    import multiprocessing
+
+    lock, log = tmp_path / "cache" / "x.lock", tmp_path / "log.txt"
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_hold_lock, args=(lock, log, 0.5)) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+    assert all(worker.exitcode == 0 for worker in workers)
+    assert log.read_text() == "start end start end "  # never two "start" in a row

@@ -487,6 +487,22 @@ def test_command_line(tmp_path, capsys):
         T.main(["--steps", "2", "--out", str(other), "--precision", "float16"])
 
 
+def test_command_line_remedies(tmp_path, capsys):
+    """Minibatch discrimination and historical averaging from the command line (chapter 8)."""
+    assert T.main(["--steps", "2", "--out", str(tmp_path), "--no-progress", "--batch-size", "8",
+                   "--minibatch-kernels", "3", "--kernel-dim", "2",
+                   "--historical-averaging", "1e-3", "--eval-every", "1000"]) == 0
+    state = checkpoint.load(tmp_path / checkpoint.LATEST)
+    assert state["discriminator_config"]["minibatch_kernels"] == 3
+    assert state["discriminator_config"]["kernel_dim"] == 2
+    assert state["config"]["historical_averaging"] == 1e-3
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        T.main(["--steps", "2", "--out", str(tmp_path / "bad"), "--minibatch-kernels", "-1"])
+    err = capsys.readouterr().err
+    assert "minibatch_kernels" in err and "Traceback" not in err
+
+
 # ------------------------------------------------------------ held-out evaluation
 
 

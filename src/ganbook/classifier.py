@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .augment import translate
-from .files import atomic_write
+from .files import atomic_write, exclusive
 from .images import check_samples
 from .loop import Loop, random_generator, seeded, threads
 
@@ -107,6 +107,25 @@ def classifier_path() -> Path:
 _CACHED: dict = {}
 
 
+def _load_or_train(path: Path, progress: bool) -> tuple[DigitClassifier, dict]:
+    """The classifier and its saved state from ``path``, or trained and saved there."""
+    model = DigitClassifier()
+    if path.exists():
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            if state.get("settings") == CLASSIFIER_SETTINGS:
+                model.load_state_dict(state["model"])
+                return model, state
+        except Exception:  # corrupted or foreign file: retrain
+            pass
+    start = time.perf_counter()
+    model, accuracy = train_classifier(progress=progress)
+    state = {"model": model.state_dict(), "settings": CLASSIFIER_SETTINGS,
+             "test_accuracy": accuracy, "train_seconds": time.perf_counter() - start}
+    atomic_write(path, lambda handle: torch.save(state, handle))
+    return model, state
+
+
 def load_or_train_classifier(progress: bool = False) -> DigitClassifier:
     """The book's digit classifier (eval mode), trained once (~30 s on 2 CPU cores) and cached.
 
@@ -115,23 +134,8 @@ def load_or_train_classifier(progress: bool = False) -> DigitClassifier:
     if "model" in _CACHED:
         return _CACHED["model"]
     path = classifier_path()
-    model = DigitClassifier()
-    state = None
-    if path.exists():
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-            if state.get("settings") != CLASSIFIER_SETTINGS:
-                state = None
-            else:
-                model.load_state_dict(state["model"])
-        except Exception:  # corrupted or foreign file: retrain
-            state = None
-    if state is None:
-        start = time.perf_counter()
-        model, accuracy = train_classifier(progress=progress)
-        state = {"model": model.state_dict(), "settings": CLASSIFIER_SETTINGS,
-                 "test_accuracy": accuracy, "train_seconds": time.perf_counter() - start}
-        atomic_write(path, lambda handle: torch.save(state, handle))
+    with exclusive(path.with_suffix(".lock")):  # one process trains, the others wait
+        model, state = _load_or_train(path, progress)
     model.test_accuracy = float(state["test_accuracy"])
     if model.test_accuracy < CLASSIFIER_MIN_ACCURACY:
         raise RuntimeError(f"the digit classifier reaches only {model.test_accuracy:.4f} test "

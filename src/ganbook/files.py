@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO, Callable
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; concurrent first runs just both compute
+    fcntl = None
 
 
 def atomic_write(path, write: Callable[[BinaryIO], None]) -> Path:
@@ -19,3 +25,19 @@ def atomic_write(path, write: Callable[[BinaryIO], None]) -> Path:
     finally:
         partial.unlink(missing_ok=True)
     return path
+
+
+@contextmanager
+def exclusive(path):
+    """Hold an exclusive lock on the file ``path`` (created if missing), so that processes
+    that compute the same cache one after the other: the second finds the first's result."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(handle, fcntl.LOCK_UN)

@@ -34,6 +34,7 @@ from torch.optim.swa_utils import AveragedModel
 from . import checkpoint
 from .augment import translate
 from .checks import fraction, non_negative_int, one_of, positive_float, positive_int
+from .files import exclusive
 from .images import from_model, to_model
 from .loop import (DivergedError, Every, Loop, random_generator, resolve_device, seeded, threads,
                    update_player)
@@ -568,7 +569,12 @@ def train_default(progress: bool = True, resume: bool = False, device="cpu") -> 
 
     It runs on a fixed number of CPU threads, because the thread count changes floating-point
     sums: whoever trains it (chapter 6, or a later chapter that finds no cache) gets the same
-    weights."""
+    weights. A lock keeps two processes from training it at once."""
+    with exclusive(default_run_dir() / "run.lock"):
+        return _train_default(progress, resume, device)
+
+
+def _train_default(progress: bool, resume: bool, device) -> TrainResult:
     with threads(DEFAULT_THREADS):
         return train(device=device, checkpoint_dir=default_run_dir(), resume=resume,
                      progress=progress, snapshot_every=DEFAULT_SNAPSHOT_EVERY,
@@ -580,15 +586,16 @@ def load_or_train_default(progress: bool = False, return_result: bool = False):
     run is there, else trained (deterministically, so it is the same either way)."""
     path = default_run_dir() / checkpoint.LATEST
     result = None
-    if path.exists():
-        try:
-            result = result_from_checkpoint(path)
-        except ValueError:
-            result = None
-        if result is not None and result.step != TrainConfig().steps:
-            result = None
-    if result is None:
-        result = train_default(progress=progress, resume=path.exists())
+    with exclusive(default_run_dir() / "run.lock"):  # wait while another process trains it
+        if path.exists():
+            try:
+                result = result_from_checkpoint(path)
+            except ValueError:
+                result = None
+            if result is not None and result.step != TrainConfig().steps:
+                result = None
+        if result is None:
+            result = _train_default(progress, path.exists(), "cpu")
     return result if return_result else result.generator
 
 
@@ -621,6 +628,13 @@ def main(argv=None) -> int:
     parser.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=defaults.lr_schedule)
     parser.add_argument("--ema-decay", type=float, default=defaults.ema_decay,
                         help="decay of the generator's weight average")
+    parser.add_argument("--historical-averaging", type=float,
+                        default=defaults.historical_averaging,
+                        help="weight of the historical-averaging penalty (0: none)")
+    parser.add_argument("--minibatch-kernels", type=int, default=0,
+                        help="minibatch discrimination in D with this many kernels (0: none)")
+    parser.add_argument("--kernel-dim", type=int, default=DEFAULT_DISCRIMINATOR["kernel_dim"],
+                        help="dimension of each minibatch-discrimination kernel")
     parser.add_argument("--precision", choices=PRECISIONS, default=defaults.precision,
                         help="bfloat16: matrix products with bfloat16 inputs (faster on CPUs "
                              "with AVX512-BF16 or AMX)")
@@ -638,11 +652,18 @@ def main(argv=None) -> int:
         if out.exists() and not out.is_dir():
             raise ValueError(f"--out {out} is a file; give a folder for the run's files")
         with threads(args.threads):
-            result = train(steps=args.steps, minutes=args.minutes, k=args.k,
+            discriminator = None
+            if args.minibatch_kernels:
+                with seeded(args.seed):
+                    discriminator = Discriminator(**{
+                        **DEFAULT_DISCRIMINATOR, "minibatch_kernels": args.minibatch_kernels,
+                        "kernel_dim": args.kernel_dim})
+            result = train(discriminator=discriminator, steps=args.steps, minutes=args.minutes, k=args.k,
                            generator_loss=args.loss, lr_g=args.lr_g, lr_d=args.lr_d,
                            batch_size=args.batch_size, seed=args.seed,
                            augment_shift=args.augment_shift, lr_schedule=args.lr_schedule,
                            ema_decay=args.ema_decay,
+                           historical_averaging=args.historical_averaging,
                            precision=args.precision, eval_every=args.eval_every,
                            checkpoint_every=args.checkpoint_every, device=args.device,
                            checkpoint_dir=out, resume=args.resume,
