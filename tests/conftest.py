@@ -18,16 +18,21 @@ def one_thread():
     torch.set_num_threads(before)
 
 
-# Chapter 7 evaluates the default run that chapter 6 trains, so one pytest-xdist worker runs
-# them in order; every other file is a group of its own, so that each notebook's cells run in
-# order in one kernel (chapter 8 loads the default run too, and waits while it is trained:
-# ganbook.train.load_or_train_default). The longest groups go first.
-CHAPTER_CHAIN = ("06_mnist_gan.ipynb", "07_evaluating_gans.ipynb")
-FIRST = ("08_gan_failures.ipynb", *CHAPTER_CHAIN)
+# pytest-xdist (`--dist loadscope`) runs each file on one worker, so each notebook's cells run
+# in order in one kernel. Files go out longest first; chapter 7, which evaluates the run that
+# chapter 6 trains, goes last (were it earlier, it would wait for that run:
+# ganbook.train.load_or_train_default holds a lock while the run is being trained).
+FIRST = ("08_gan_failures.ipynb", "06_mnist_gan.ipynb")
+LAST = ("07_evaluating_gans.ipynb",)
+
+
+def _order(item) -> int:
+    name = item.path.name
+    return FIRST.index(name) if name in FIRST else len(FIRST) + (name in LAST)
 
 
 def pytest_collection_modifyitems(items):
-    """Group the tests for pytest-xdist (``--dist loadgroup``), the longest first.
+    """The longest files first, chapter 7 last (a stable sort keeps every other order).
 
     Also: nbval waits only 5 s (hard-coded) for a cell's output messages after it finishes;
     a long training cell with a live progress bar can leave a longer backlog of widget
@@ -35,7 +40,4 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if hasattr(item, "output_timeout"):
             item.output_timeout = 60
-        in_chain = item.path.name in CHAPTER_CHAIN
-        item.add_marker(pytest.mark.xdist_group("chapters-6-7" if in_chain else str(item.path)))
-    items.sort(key=lambda item: FIRST.index(item.path.name) if item.path.name in FIRST
-               else len(FIRST))  # a stable sort: files keep their order otherwise
+    items.sort(key=_order)
