@@ -561,9 +561,12 @@ def test_resume_keeps_the_evaluations_and_the_best(data, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         run(data, steps=8, eval_every=2, monitor=small_monitor(), checkpoint_every=5,
             checkpoint_dir=tmp_path / "cut", callback=stop_at_7)
+    saved = checkpoint.load(tmp_path / "cut" / checkpoint.LATEST)["evaluation_seconds"]
     resumed = run(data, steps=8, eval_every=2, monitor=small_monitor(),
                   checkpoint_dir=tmp_path / "cut", resume=True)
     assert resumed.evaluations == full.evaluations and resumed.best == full.best
+    # the evaluations' time counts all segments, like the training time it is compared with
+    assert saved > 0 and resumed.evaluation_seconds > saved
     a = checkpoint.load(tmp_path / "full" / checkpoint.BEST)
     b = checkpoint.load(tmp_path / "cut" / checkpoint.BEST)
     assert a["step"] == b["step"]

@@ -9,7 +9,8 @@ A checkpoint is a dict saved with ``torch.save`` and loadable with ``weights_onl
   without a weight average), ``average_count``: updates of that average;
 * ``opt_g``, ``opt_d``: the optimisers' states; ``rng``: the random generators' states;
 * ``step``, ``seconds``, ``history``, ``snapshot_steps``, ``snapshots``: the run so far;
-* ``evaluations``, ``best``, ``warned``: its held-out evaluations (:mod:`ganbook.monitor`).
+* ``evaluations``, ``best``, ``warned``, ``evaluation_seconds``: its held-out evaluations
+  (:mod:`ganbook.monitor`) and the time they took.
 
 ``best.pt`` holds only the generator to sample from at the run's best evaluation, with that
 evaluation (``kind`` "best" instead of "run").

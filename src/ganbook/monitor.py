@@ -156,11 +156,13 @@ class HeldOutMonitor:
             return True
         return False
 
-    def restore(self, evaluations: list[dict], best: dict | None, warned) -> None:
+    def restore(self, evaluations: list[dict], best: dict | None, warned,
+                seconds: float = 0.0) -> None:
         """Continue a resumed run with the evaluations and warnings of its checkpoint."""
         self.evaluations = [Evaluation(**e) for e in evaluations]
         self.best = None if best is None else Evaluation(**best)
         self.warned = set(warned)
+        self.seconds = float(seconds)
 
 
 def problems(evaluation: Evaluation, best: Evaluation | None,

@@ -148,7 +148,7 @@ class TrainResult:
     evaluations: list = field(default_factory=list)  # ganbook.monitor.Evaluation, in order
     best: Evaluation | None = None  # the evaluation with the lowest held-out FD
     best_checkpoint: Path | None = None  # best.pt: the generator of that evaluation
-    evaluation_seconds: float = 0.0  # time the held-out evaluations took (in this process)
+    evaluation_seconds: float = 0.0  # time the held-out evaluations took, all segments
 
     @property
     def steps_per_second(self) -> float:
@@ -415,6 +415,7 @@ class GAN:
             "evaluations": [] if monitor is None else [e.as_dict() for e in monitor.evaluations],
             "best": None if monitor is None or monitor.best is None else monitor.best.as_dict(),
             "warned": [] if monitor is None else sorted(monitor.warned),
+            "evaluation_seconds": 0.0 if monitor is None else monitor.seconds,
         }
 
     def resume(self, state: dict, run: Loop, snapshots: Snapshots,
@@ -446,7 +447,8 @@ class GAN:
         snapshots.steps = state["snapshot_steps"].tolist()
         snapshots.images = [s.numpy() for s in state["snapshots"]]
         if monitor is not None:
-            monitor.restore(state["evaluations"], state["best"], state["warned"])
+            monitor.restore(state["evaluations"], state["best"], state["warned"],
+                            state.get("evaluation_seconds", 0.0))
 
     def result(self, run: Loop, snapshots: Snapshots, path: Path | None,
                monitor: HeldOutMonitor | None, best_path: Path | None) -> TrainResult:
