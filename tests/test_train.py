@@ -186,6 +186,47 @@ def test_cosine_schedule_falls_from_one_to_zero():
     assert T.learning_rate_scale("constant", 0.75) == 1.0
 
 
+def test_cosine_schedule_holds_full_rates_until_decay_start():
+    held = [T.learning_rate_scale("cosine", used, 0.6) for used in (0, 0.3, 0.6)]
+    assert held == [1.0, 1.0, 1.0]
+    # After 0.6 the same half cosine, squeezed into the remaining 0.4 of the budget.
+    for used in (0.7, 0.8, 0.9, 1.0):
+        assert T.learning_rate_scale("cosine", used, 0.6) == pytest.approx(
+            T.learning_rate_scale("cosine", (used - 0.6) / 0.4), abs=1e-12)
+
+
+def test_planned_steps_from_the_step_limit_or_the_pace():
+    assert T.planned_steps(T.TrainConfig(steps=8000), 5, 1.0) == 8000
+    timed = T.TrainConfig(steps=None, minutes=20.0)
+    assert T.planned_steps(timed, T.PACE_STEPS - 1, 1.0) is None  # pace not known yet
+    assert T.planned_steps(timed, 1000, 20.0) == pytest.approx(60000)  # 50 steps/s
+    both = T.TrainConfig(steps=30000, minutes=20.0)
+    assert T.planned_steps(both, 1000, 20.0) == 30000
+    assert T.planned_steps(both, 1000, 100.0) == pytest.approx(12000)
+
+
+def test_longer_runs_scale_their_rates_by_full_rate_steps_over_their_length():
+    assert T.length_scale(T.TrainConfig(steps=8000, full_rate_steps=16000), 0, 0.0) == 1.0
+    assert T.length_scale(T.TrainConfig(steps=64000, full_rate_steps=16000), 0, 0.0) == 0.25
+    assert T.length_scale(T.TrainConfig(steps=64000, full_rate_steps=None), 0, 0.0) == 1.0
+    timed = T.TrainConfig(steps=None, minutes=20.0, full_rate_steps=16000)
+    assert T.length_scale(timed, 10, 0.1) == 1.0  # before the pace is known
+    assert T.length_scale(timed, 1000, 20.0) == pytest.approx(16000 / 60000)
+
+
+def test_a_long_run_trains_at_the_scaled_rates(data, monkeypatch):
+    rates = []
+    original = T.GAN.set_learning_rates
+
+    def spy(self, lr_g, lr_d):
+        rates.append((lr_g, lr_d))
+        original(self, lr_g, lr_d)
+
+    monkeypatch.setattr(T.GAN, "set_learning_rates", spy)
+    run(data, steps=8, full_rate_steps=2, lr_schedule="constant", lr_g=1e-3, lr_d=2e-3)
+    np.testing.assert_allclose(rates, [(2.5e-4, 5e-4)] * 8)
+
+
 def test_budget_used_follows_steps_or_the_clock():
     assert T.budget_used(T.TrainConfig(steps=8), 2, 100.0) == 0.25
     assert T.budget_used(T.TrainConfig(steps=None, minutes=2.0), 2, 30.0) == 0.25
@@ -203,9 +244,10 @@ def test_cosine_schedule_sets_the_learning_rates(data, monkeypatch):
         original(self, lr_g, lr_d)
 
     monkeypatch.setattr(T.GAN, "set_learning_rates", spy)
-    run(data, steps=4, lr_schedule="cosine", lr_g=1e-3, lr_d=2e-3)
-    expected = [(1e-3 * T.learning_rate_scale("cosine", i / 4),
-                 2e-3 * T.learning_rate_scale("cosine", i / 4)) for i in range(4)]
+    run(data, steps=4, lr_schedule="cosine", decay_start=0.25, lr_g=1e-3, lr_d=2e-3)
+    expected = [(1e-3 * T.learning_rate_scale("cosine", i / 4, 0.25),
+                 2e-3 * T.learning_rate_scale("cosine", i / 4, 0.25)) for i in range(4)]
+    assert expected[1] == (1e-3, 2e-3) and expected[2][0] < 1e-3  # held, then falling
     np.testing.assert_allclose(rates, expected)
 
 
@@ -423,7 +465,8 @@ def test_nan_loss_stops_with_step_and_name(data):
     (dict(ema_decay=1.0), "ema_decay"), (dict(ema_decay=0.0), "ema_decay"),
     (dict(precision="float16"), "precision"), (dict(checkpoint_every=5), "checkpoint_dir"),
     (dict(device="tpu9"), "device"), (dict(minutes=-1), "minutes"),
-    (dict(lr_schedule="linear"), "lr_schedule"),
+    (dict(lr_schedule="linear"), "lr_schedule"), (dict(decay_start=1.0), "decay_start"),
+    (dict(decay_start=-0.1), "decay_start"), (dict(full_rate_steps=0), "full_rate_steps"),
     (dict(data=np.zeros((4, 10))), "shape"), (dict(resume=True), "checkpoint_dir"),
     (dict(n_snapshot=0), "n_snapshot"), (dict(snapshot_every=0), "snapshot_every"),
 ])

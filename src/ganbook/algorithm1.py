@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 
-def algorithm_1(generator, discriminator, real_digits, steps, *, k=1, batch_size=64,
+def algorithm_1(generator, discriminator, real_digits, steps, *, k=1, batch_size=128,
                 lr_g=1.5e-3, lr_d=2.5e-4, betas=(0.5, 0.999), seed=0):
     """Train ``generator`` and ``discriminator`` (which returns logits) on
     ``real_digits``, a float tensor ``(n, 784)`` in [-1, 1], for ``steps`` iterations of

@@ -3,13 +3,15 @@
 Each step makes ``k`` discriminator updates and one generator update, both with Adam. Beyond
 the plain algorithm, the trainer adds a few named, optional pieces: label smoothing, the
 saturating or feature-matching generator losses, a moving average of the generator's weights
-(the generator to sample from), a learning-rate decay, bfloat16 matrix products, snapshots and
+(the generator to sample from), a learning-rate schedule (full rates for the first half of the
+run, then half a cosine down to zero; smaller rates for runs longer than ``full_rate_steps``),
+shifted digits for the discriminator, held-out evaluation, bfloat16 matrix products, snapshots and
 checkpoints from which a run resumes exactly. The loop around the step (progress bar, history,
 time limit, NaN check) is :mod:`ganbook.loop`, shared by every trainer of the book.
 
 Command line::
 
-    python -m ganbook.train --steps 9000 --out runs/default
+    python -m ganbook.train --steps 6000 --out runs/default
     python -m ganbook.train --minutes 2 --out runs/quick --device cuda
 """
 
@@ -61,19 +63,23 @@ class TrainConfig:
     """Every setting of a training run, checked when it is made. The defaults are the book's
     default run (chapter 6 explains each choice)."""
 
-    steps: int | None = 9000  # iterations of Algorithm 1 (None: run for `minutes`)
+    steps: int | None = 6000  # iterations of Algorithm 1 (None: run for `minutes`)
     minutes: float | None = None  # wall-clock limit (as well as, or instead of, steps)
     k: int = 1  # discriminator updates per generator update
     generator_loss: str = "non_saturating"  # or "saturating", "feature_matching"
     lr_g: float = 1.5e-3  # Adam learning rates of the generator and the discriminator
     lr_d: float = 2.5e-4
     betas: tuple = (0.5, 0.999)
-    batch_size: int = 64
+    batch_size: int = 128
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
     augment_shift: int = 2  # D sees every digit shifted by up to this many pixels (DiffAugment)
     historical_averaging: float = 0.0  # weight of the penalty of remedies.HistoricalAverage
     ema_decay: float | None = 0.999  # moving average of G's weights (None: no average)
-    lr_schedule: str = "cosine"  # both rates fall to 0 over the run (or "constant")
+    lr_schedule: str = "cosine"  # both rates fall to 0 from decay_start on (or "constant")
+    decay_start: float = 0.5  # share of the budget at full rates before the cosine fall
+    # The rates suit runs of up to this many steps; a longer run scales both down by
+    # full_rate_steps / its length (None: never). See length_scale().
+    full_rate_steps: int | None = 16000
     precision: str = "float32"  # or "bfloat16" matrix products
     seed: int = 0
     snapshot_every: int | None = None  # keep samples of a fixed latent batch every so often
@@ -112,9 +118,12 @@ class TrainConfig:
                 raise ValueError("ema_decay must be None or a number in (0, 1), got 0")
             set_("ema_decay", decay)
         one_of("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        set_("decay_start", fraction("decay_start", self.decay_start))
+        if self.decay_start == 1.0:
+            raise ValueError("decay_start must be below 1 (the rates must fall before the end)")
         one_of("precision", self.precision, PRECISIONS)
         set_("seed", int(self.seed))
-        for name in ("snapshot_every", "checkpoint_every", "eval_every"):
+        for name in ("snapshot_every", "checkpoint_every", "eval_every", "full_rate_steps"):
             if getattr(self, name) is not None:
                 set_(name, positive_int(name, getattr(self, name)))
         set_("n_snapshot", positive_int("n_snapshot", self.n_snapshot))
@@ -216,12 +225,38 @@ def budget_used(config: TrainConfig, step: int, seconds: float) -> float:
     return min(1.0, max(used))
 
 
-def learning_rate_scale(schedule: str, used: float) -> float:
-    """The factor of both learning rates when the fraction ``used`` of the budget is used:
-    1 for ``"constant"``; for ``"cosine"``, ``(1 + cos(pi * used)) / 2``, from 1 down to 0."""
-    if schedule == "constant":
+PACE_STEPS = 100  # a run limited by minutes estimates its length from its pace after this
+
+
+def planned_steps(config: TrainConfig, step: int, seconds: float) -> float | None:
+    """How many steps the run will make: ``steps``, or for a run limited by ``minutes`` its
+    pace so far times its time budget (None while fewer than ``PACE_STEPS`` steps are done and
+    the run has no step limit); the smaller of the two when both bound the run."""
+    planned = [] if config.steps is None else [float(config.steps)]
+    if config.minutes is not None and step >= PACE_STEPS and seconds > 0:
+        planned.append(step / seconds * 60.0 * config.minutes)
+    return min(planned) if planned else None
+
+
+def length_scale(config: TrainConfig, step: int, seconds: float) -> float:
+    """The factor of both learning rates for the length of the run: 1 for runs of up to
+    ``full_rate_steps`` steps, ``full_rate_steps / planned_steps`` for longer ones. A longer run
+    then covers about the same distance as one of ``full_rate_steps`` steps, in smaller, less
+    noisy steps; at full rates it would travel further, and on 8,000 training digits that means
+    a discriminator that memorises them (chapter 8)."""
+    planned = planned_steps(config, step, seconds)
+    if config.full_rate_steps is None or planned is None:
         return 1.0
-    return 0.5 * (1.0 + math.cos(math.pi * used))
+    return min(1.0, config.full_rate_steps / planned)
+
+
+def learning_rate_scale(schedule: str, used: float, decay_start: float = 0.0) -> float:
+    """The factor of both learning rates when the fraction ``used`` of the budget is used:
+    1 for ``"constant"``; for ``"cosine"``, 1 until ``decay_start``, then half a cosine from 1
+    down to 0 at the end of the budget."""
+    if schedule == "constant" or used <= decay_start:
+        return 1.0
+    return 0.5 * (1.0 + math.cos(math.pi * (used - decay_start) / (1.0 - decay_start)))
 
 
 # ----------------------------------------------------------------------------- train
@@ -274,8 +309,9 @@ def train(generator: nn.Module | None = None, discriminator: nn.Module | None = 
             snapshots.take(0)  # a resumed run has its earlier snapshots already
 
         def step() -> dict:
-            scale = learning_rate_scale(config.lr_schedule,
-                                        budget_used(config, run.step, run.seconds))
+            scale = length_scale(config, run.step, run.seconds) * learning_rate_scale(
+                config.lr_schedule, budget_used(config, run.step, run.seconds),
+                config.decay_start)
             gan.set_learning_rates(config.lr_g * scale, config.lr_d * scale)
             d_numbers = 0.0
             for i in range(config.k):
@@ -628,6 +664,12 @@ def main(argv=None) -> int:
     parser.add_argument("--augment-shift", type=int, default=defaults.augment_shift,
                         help="shift D's inputs by up to this many pixels (0: no augmentation)")
     parser.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=defaults.lr_schedule)
+    parser.add_argument("--full-rate-steps", type=int, default=defaults.full_rate_steps,
+                        help="a run planned longer than this many steps scales both learning "
+                             "rates down by this number over its length (0: never)")
+    parser.add_argument("--decay-start", type=float, default=defaults.decay_start,
+                        help="share of the budget at full learning rates before the cosine "
+                             "fall (0: fall from the start)")
     parser.add_argument("--ema-decay", type=float, default=defaults.ema_decay,
                         help="decay of the generator's weight average")
     parser.add_argument("--historical-averaging", type=float,
@@ -660,11 +702,13 @@ def main(argv=None) -> int:
                     discriminator = Discriminator(**{
                         **DEFAULT_DISCRIMINATOR, "minibatch_kernels": args.minibatch_kernels,
                         "kernel_dim": args.kernel_dim})
-            result = train(discriminator=discriminator, steps=args.steps, minutes=args.minutes, k=args.k,
-                           generator_loss=args.loss, lr_g=args.lr_g, lr_d=args.lr_d,
+            result = train(discriminator=discriminator, steps=args.steps,
+                           minutes=args.minutes, k=args.k, generator_loss=args.loss,
+                           lr_g=args.lr_g, lr_d=args.lr_d,
                            batch_size=args.batch_size, seed=args.seed,
                            augment_shift=args.augment_shift, lr_schedule=args.lr_schedule,
-                           ema_decay=args.ema_decay,
+                           decay_start=args.decay_start, ema_decay=args.ema_decay,
+                           full_rate_steps=args.full_rate_steps or None,
                            historical_averaging=args.historical_averaging,
                            precision=args.precision, eval_every=args.eval_every,
                            checkpoint_every=args.checkpoint_every, device=args.device,
