@@ -214,7 +214,9 @@ def test_longer_runs_scale_their_rates_by_full_rate_steps_over_their_length():
     assert T.length_scale(timed, 1000, 20.0) == pytest.approx(16000 / 60000)
 
 
-def test_a_long_run_trains_at_the_scaled_rates(data, monkeypatch):
+@pytest.fixture
+def learning_rates(monkeypatch):
+    """The (lr_g, lr_d) that the trainer sets, step by step."""
     rates = []
     original = T.GAN.set_learning_rates
 
@@ -223,8 +225,12 @@ def test_a_long_run_trains_at_the_scaled_rates(data, monkeypatch):
         original(self, lr_g, lr_d)
 
     monkeypatch.setattr(T.GAN, "set_learning_rates", spy)
+    return rates
+
+
+def test_a_long_run_trains_at_the_scaled_rates(data, learning_rates):
     run(data, steps=8, full_rate_steps=2, lr_schedule="constant", lr_g=1e-3, lr_d=2e-3)
-    np.testing.assert_allclose(rates, [(2.5e-4, 5e-4)] * 8)
+    np.testing.assert_allclose(learning_rates, [(2.5e-4, 5e-4)] * 8)
 
 
 def test_budget_used_follows_steps_or_the_clock():
@@ -235,28 +241,17 @@ def test_budget_used_follows_steps_or_the_clock():
     assert T.budget_used(T.TrainConfig(steps=None, minutes=1.0), 10, 61.0) == 1.0
 
 
-def test_cosine_schedule_sets_the_learning_rates(data, monkeypatch):
-    rates = []
-    original = T.GAN.set_learning_rates
-
-    def spy(self, lr_g, lr_d):
-        rates.append((lr_g, lr_d))
-        original(self, lr_g, lr_d)
-
-    monkeypatch.setattr(T.GAN, "set_learning_rates", spy)
+def test_cosine_schedule_sets_the_learning_rates(data, learning_rates):
     run(data, steps=4, lr_schedule="cosine", decay_start=0.25, lr_g=1e-3, lr_d=2e-3)
     expected = [(1e-3 * T.learning_rate_scale("cosine", i / 4, 0.25),
                  2e-3 * T.learning_rate_scale("cosine", i / 4, 0.25)) for i in range(4)]
     assert expected[1] == (1e-3, 2e-3) and expected[2][0] < 1e-3  # held, then falling
-    np.testing.assert_allclose(rates, expected)
+    np.testing.assert_allclose(learning_rates, expected)
 
 
-def test_a_timed_run_ends_with_its_learning_rate_near_zero(data, monkeypatch):
-    rates = []
-    original = T.GAN.set_learning_rates
-    monkeypatch.setattr(T.GAN, "set_learning_rates",
-                        lambda self, g, d: rates.append(g) or original(self, g, d))
+def test_a_timed_run_ends_with_its_learning_rate_near_zero(data, learning_rates):
     result = run(data, steps=None, minutes=0.02, lr_g=1e-3, eval_every=None)
+    rates = [lr_g for lr_g, _ in learning_rates]
     assert result.step > 10 and rates[0] == pytest.approx(1e-3)
     assert rates[-1] < 1e-3 * 0.05  # the last step is taken close to the deadline
     assert all(a >= b for a, b in zip(rates, rates[1:]))  # never rising
