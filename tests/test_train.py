@@ -1,5 +1,7 @@
 """The MNIST GAN trainer: Algorithm 1, its settings, exact resume, the NaN guard, the CLI."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -212,6 +214,68 @@ def test_longer_runs_scale_their_rates_by_full_rate_steps_over_their_length():
     timed = T.TrainConfig(steps=None, minutes=20.0, full_rate_steps=16000)
     assert T.length_scale(timed, 10, 0.1) == 1.0  # before the pace is known
     assert T.length_scale(timed, 1000, 20.0) == pytest.approx(16000 / 60000)
+
+
+def test_a_long_timed_run_grows_its_minibatch_instead_of_its_length():
+    timed = T.TrainConfig(steps=None, minutes=20.0, batch_size=128, full_rate_steps=16000)
+    assert T.grown_batch_size(timed, T.PACE_STEPS - 1, 1.0) == 128  # pace not known yet
+    assert T.grown_batch_size(timed, 1000, 20.0) == 480  # 60,000 steps' time: 128 * 60 / 16
+    assert T.grown_batch_size(timed, 1000, 20.0001) == 480  # rounded up
+    assert T.grown_batch_size(timed, 1000, 100.0) == 128  # 12,000 steps fit at full rates
+    for other in (dict(grow_batch=False), dict(full_rate_steps=None), dict(steps=60000)):
+        config = dataclasses.replace(timed, **other)
+        assert T.grown_batch_size(config, 1000, 20.0) == 128, other
+
+
+@pytest.fixture
+def batch_sizes(monkeypatch):
+    """The number of real digits in each discriminator update."""
+    sizes = []
+    original = T.discriminator_step
+
+    def spy(gan, real, fake, smoothing):
+        sizes.append(len(real))
+        return original(gan, real, fake, smoothing)
+
+    monkeypatch.setattr(T, "discriminator_step", spy)
+    return sizes
+
+
+def test_a_grown_batch_is_used_after_the_pace_is_known_and_kept_on_resume(
+        data, tmp_path, monkeypatch, batch_sizes):
+    monkeypatch.setattr(T, "PACE_STEPS", 5)
+    timed = dict(steps=None, minutes=0.01, full_rate_steps=2, eval_every=None,
+                 checkpoint_dir=tmp_path)
+    result = run(data, **timed)  # far more than 2 steps fit in 0.6 s: the batch grows
+    assert result.step > 10 and result.batch_size > 8
+    assert batch_sizes[:5] == [8] * 5 and set(batch_sizes[5:]) == {result.batch_size}
+    state = checkpoint.load(tmp_path / checkpoint.LATEST)
+    assert state["batch_size"] == result.batch_size and state["config"]["grow_batch"]
+    batch_sizes.clear()
+    resumed = run(data, **{**timed, "minutes": 0.015}, resume=True)
+    assert resumed.step > result.step and resumed.batch_size == result.batch_size
+    assert set(batch_sizes) == {result.batch_size}  # not decided again from a new pace
+
+
+def test_a_grown_run_plans_its_length_from_its_new_pace(data, monkeypatch, learning_rates):
+    timed = T.TrainConfig(steps=None, minutes=20.0)
+    # 100 steps at the first size, then 1,000 more in 20 s: 50 steps/s for the 1,170 s left.
+    assert T.planned_steps(timed, 1100, 30.0, since=(100, 10.0)) == pytest.approx(59600)
+    assert T.planned_steps(timed, 100 + T.PACE_STEPS - 1, 30.0, since=(100, 10.0)) is None
+    monkeypatch.setattr(T, "PACE_STEPS", 5)
+    settings = dict(steps=None, minutes=0.01, full_rate_steps=2, eval_every=None,
+                    lr_schedule="constant", lr_g=1e-3, lr_d=2e-3)
+    grown = run(data, **settings)
+    assert grown.batch_size > 8 and grown.step > 12
+    # Full rates until the new pace is known (5 steps at each size), then scaled down
+    # for a run that still plans far more than 2 steps.
+    np.testing.assert_allclose(learning_rates[:10], [(1e-3, 2e-3)] * 10)
+    assert all(lr_g < 1e-3 / 2 for lr_g, _ in learning_rates[10:])
+    learning_rates.clear()
+    fixed = run(data, **settings, grow_batch=False)
+    assert fixed.batch_size == 8
+    np.testing.assert_allclose(learning_rates[:5], [(1e-3, 2e-3)] * 5)
+    assert all(lr_g < 1e-3 / 2 for lr_g, _ in learning_rates[5:])
 
 
 @pytest.fixture
@@ -462,6 +526,7 @@ def test_nan_loss_stops_with_step_and_name(data):
     (dict(device="tpu9"), "device"), (dict(minutes=-1), "minutes"),
     (dict(lr_schedule="linear"), "lr_schedule"), (dict(decay_start=1.0), "decay_start"),
     (dict(decay_start=-0.1), "decay_start"), (dict(full_rate_steps=0), "full_rate_steps"),
+    (dict(grow_batch="yes"), "grow_batch"),
     (dict(data=np.zeros((4, 10))), "shape"), (dict(resume=True), "checkpoint_dir"),
     (dict(n_snapshot=0), "n_snapshot"), (dict(snapshot_every=0), "snapshot_every"),
 ])
@@ -518,11 +583,31 @@ def test_command_line(tmp_path, capsys):
         T.main(["--steps", "3", "--minutes", "1", "--out", str(tmp_path)])
     other = tmp_path / "bf16"
     assert T.main(["--steps", "2", "--out", str(other), "--no-progress", "--batch-size", "8",
-                   "--precision", "bfloat16", "--lr-g", "1e-3", "--lr-d", "2e-4"]) == 0
+                   "--precision", "bfloat16", "--lr-g", "1e-3", "--lr-d", "2e-4",
+                   "--fixed-batch"]) == 0
     config = checkpoint.load(other / checkpoint.LATEST)["config"]
     assert (config["precision"], config["lr_g"], config["lr_d"]) == ("bfloat16", 1e-3, 2e-4)
+    assert not config["grow_batch"]
+    assert checkpoint.load(tmp_path / checkpoint.LATEST)["config"]["grow_batch"]
     with pytest.raises(SystemExit):
         T.main(["--steps", "2", "--out", str(other), "--precision", "float16"])
+
+
+def test_the_command_line_trains_with_the_python_defaults(tmp_path, monkeypatch):
+    seen = {}
+
+    def train_spy(**kwargs):
+        seen.update(kwargs)
+        raise ValueError("stopped by the test")
+
+    monkeypatch.setattr(T, "train", train_spy)
+    with pytest.raises(SystemExit):
+        T.main(["--minutes", "5", "--out", str(tmp_path / "run")])
+    names = {f.name for f in dataclasses.fields(T.TrainConfig)}
+    cli = dataclasses.asdict(T.TrainConfig(**{k: v for k, v in seen.items() if k in names}))
+    python = dataclasses.asdict(T.TrainConfig(steps=None, minutes=5))
+    assert cli.pop("checkpoint_every") == 500 and python.pop("checkpoint_every") is None
+    assert cli == python and seen["discriminator"] is None  # the default models too
 
 
 def test_command_line_remedies(tmp_path, capsys):

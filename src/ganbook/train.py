@@ -5,8 +5,9 @@ the plain algorithm, the trainer adds a few named, optional pieces: label smooth
 saturating or feature-matching generator losses, a moving average of the generator's weights
 (the generator to sample from), a learning-rate schedule (full rates for the first half of the
 run, then half a cosine down to zero; smaller rates for runs longer than ``full_rate_steps``),
-shifted digits for the discriminator, held-out evaluation, bfloat16 matrix products, snapshots and
-checkpoints from which a run resumes exactly. The loop around the step (progress bar, history,
+larger minibatches for runs given time for more than ``full_rate_steps`` steps, shifted digits
+for the discriminator, held-out evaluation, bfloat16 matrix products, snapshots and checkpoints
+from which a run resumes exactly. The loop around the step (progress bar, history,
 time limit, NaN check) is :mod:`ganbook.loop`, shared by every trainer of the book.
 
 Command line::
@@ -80,6 +81,10 @@ class TrainConfig:
     # The rates suit runs of up to this many steps; a longer run scales both down by
     # full_rate_steps / its length (None: never). See length_scale().
     full_rate_steps: int | None = 16000
+    # A run limited by minutes alone with time for more than full_rate_steps steps takes
+    # larger minibatches instead, in proportion (False: keep batch_size). See
+    # grown_batch_size().
+    grow_batch: bool = True
     precision: str = "float32"  # or "bfloat16" matrix products
     seed: int = 0
     snapshot_every: int | None = None  # keep samples of a fixed latent batch every so often
@@ -122,6 +127,8 @@ class TrainConfig:
         if self.decay_start == 1.0:
             raise ValueError("decay_start must be below 1 (the rates must fall before the end)")
         one_of("precision", self.precision, PRECISIONS)
+        if not isinstance(self.grow_batch, bool):
+            raise ValueError(f"grow_batch must be True or False, got {self.grow_batch!r}")
         set_("seed", int(self.seed))
         for name in ("snapshot_every", "checkpoint_every", "eval_every", "full_rate_steps"):
             if getattr(self, name) is not None:
@@ -158,6 +165,7 @@ class TrainResult:
     best: Evaluation | None = None  # the evaluation with the lowest held-out FD
     best_checkpoint: Path | None = None  # best.pt: the generator of that evaluation
     evaluation_seconds: float = 0.0  # time the held-out evaluations took, all segments
+    batch_size: int = 0  # the minibatch size at the end (larger than config's when grown)
 
     @property
     def steps_per_second(self) -> float:
@@ -228,26 +236,47 @@ def budget_used(config: TrainConfig, step: int, seconds: float) -> float:
 PACE_STEPS = 100  # a run limited by minutes estimates its length from its pace after this
 
 
-def planned_steps(config: TrainConfig, step: int, seconds: float) -> float | None:
-    """How many steps the run will make: ``steps``, or for a run limited by ``minutes`` its
-    pace so far times its time budget (None while fewer than ``PACE_STEPS`` steps are done and
-    the run has no step limit); the smaller of the two when both bound the run."""
+def planned_steps(config: TrainConfig, step: int, seconds: float,
+                  since: tuple = (0, 0.0)) -> float | None:
+    """How many steps the run will make: ``steps``, or for a run limited by ``minutes`` the
+    steps done plus its pace since ``since`` (the step and second at which its minibatch size
+    was set) over the time left; None while fewer than ``PACE_STEPS`` steps are done since
+    then and the run has no step limit. The smaller of the two when both bound the run."""
     planned = [] if config.steps is None else [float(config.steps)]
-    if config.minutes is not None and step >= PACE_STEPS and seconds > 0:
-        planned.append(step / seconds * 60.0 * config.minutes)
+    since_step, since_seconds = since
+    if (config.minutes is not None and step - since_step >= PACE_STEPS
+            and seconds > since_seconds):
+        pace = (step - since_step) / (seconds - since_seconds)
+        planned.append(step + pace * (60.0 * config.minutes - seconds))
     return min(planned) if planned else None
 
 
-def length_scale(config: TrainConfig, step: int, seconds: float) -> float:
+def length_scale(config: TrainConfig, step: int, seconds: float,
+                 since: tuple = (0, 0.0)) -> float:
     """The factor of both learning rates for the length of the run: 1 for runs of up to
     ``full_rate_steps`` steps, ``full_rate_steps / planned_steps`` for longer ones. A longer run
     then covers about the same distance as one of ``full_rate_steps`` steps, in smaller, less
     noisy steps; at full rates it would travel further, and on 8,000 training digits that means
     a discriminator that memorises them (chapter 8)."""
-    planned = planned_steps(config, step, seconds)
+    planned = planned_steps(config, step, seconds, since)
     if config.full_rate_steps is None or planned is None:
         return 1.0
     return min(1.0, config.full_rate_steps / planned)
+
+
+def grown_batch_size(config: TrainConfig, step: int, seconds: float) -> int:
+    """The minibatch size for the rest of a run, decided after ``PACE_STEPS`` steps: for a
+    run limited by ``minutes`` alone whose pace gives it time for more than
+    ``full_rate_steps`` steps, ``batch_size`` times that surplus (rounded up); otherwise
+    ``batch_size``. More time then buys gradients with less noise rather than more passes of
+    a discriminator that memorises the 8,000 training digits (chapter 8). Larger minibatches
+    are often faster per digit, so the run may still plan more than ``full_rate_steps``
+    steps; :func:`length_scale` then takes care of the rest, from the new pace."""
+    planned = planned_steps(config, step, seconds)
+    if (not config.grow_batch or config.steps is not None or config.full_rate_steps is None
+            or planned is None or planned <= config.full_rate_steps):
+        return config.batch_size
+    return math.ceil(config.batch_size * planned / config.full_rate_steps)
 
 
 def learning_rate_scale(schedule: str, used: float, decay_start: float = 0.0) -> float:
@@ -309,15 +338,20 @@ def train(generator: nn.Module | None = None, discriminator: nn.Module | None = 
             snapshots.take(0)  # a resumed run has its earlier snapshots already
 
         def step() -> dict:
-            scale = length_scale(config, run.step, run.seconds) * learning_rate_scale(
-                config.lr_schedule, budget_used(config, run.step, run.seconds),
-                config.decay_start)
+            if run.step == PACE_STEPS and gan.batch_size == config.batch_size:
+                batch_size = grown_batch_size(config, run.step, run.seconds)
+                if batch_size != gan.batch_size:
+                    gan.batch_size, gan.paced_from = batch_size, (run.step, run.seconds)
+            scale = length_scale(config, run.step, run.seconds, gan.paced_from) * (
+                learning_rate_scale(config.lr_schedule,
+                                    budget_used(config, run.step, run.seconds),
+                                    config.decay_start))
             gan.set_learning_rates(config.lr_g * scale, config.lr_d * scale)
             d_numbers = 0.0
             for i in range(config.k):
-                real = x_train[torch.randint(x_train.shape[0], (config.batch_size,),
+                real = x_train[torch.randint(x_train.shape[0], (gan.batch_size,),
                                              generator=gan.rng, device=device)]
-                z = torch.randn(config.batch_size, gan.latent_dim, generator=gan.rng,
+                z = torch.randn(gan.batch_size, gan.latent_dim, generator=gan.rng,
                                 device=device)
                 # The last D update's generated batch, with its graph, serves the G update:
                 # one generator forward pass per step instead of two.
@@ -400,6 +434,8 @@ class GAN:
             self.average.update_parameters(self.generator)  # starts as a copy
         self.sampler = self.generator if self.average is None else self.average.module
         self.rng = random_generator(config.seed, device)  # minibatches, noise, augmentation
+        self.batch_size = config.batch_size  # until grown_batch_size() decides otherwise
+        self.paced_from = (0, 0.0)  # the step and second at which batch_size was set
         # Historical averaging (a remedy of chapter 8): both players, when its weight is set.
         weight = config.historical_averaging
         self.g_history = HistoricalAverage(self.g_weights, weight) if weight else None
@@ -433,6 +469,7 @@ class GAN:
         cuda = self.device.type == "cuda"
         return {
             "config": self.config.identity(), "step": run.step, "seconds": run.seconds,
+            "batch_size": self.batch_size, "paced_from": list(self.paced_from),
             "generator_config": checkpoint.model_config(self.generator),
             "discriminator_config": checkpoint.model_config(self.discriminator),
             "generator": self.generator.state_dict(),
@@ -479,6 +516,9 @@ class GAN:
         if self.device.type == "cuda" and state["rng"]["cuda"] is not None:
             torch.cuda.set_rng_state(state["rng"]["cuda"].cpu(), self.device)
         run.step, run._seconds_before = int(state["step"]), float(state["seconds"])
+        self.batch_size = int(state.get("batch_size", self.config.batch_size))
+        step, seconds = state.get("paced_from", (0, 0.0))
+        self.paced_from = (int(step), float(seconds))
         run.history = {key: values.tolist() for key, values in state["history"].items()}
         snapshots.steps = state["snapshot_steps"].tolist()
         snapshots.images = [s.numpy() for s in state["snapshots"]]
@@ -497,6 +537,7 @@ class GAN:
             history={k: np.asarray(v, dtype=np.float64) for k, v in run.history.items()},
             snapshot_steps=list(snapshots.steps), snapshots=list(snapshots.images),
             step=run.step, seconds=run.seconds, config=self.config, checkpoint=path,
+            batch_size=self.batch_size,
             evaluations=[] if monitor is None else list(monitor.evaluations), best=best,
             evaluation_seconds=0.0 if monitor is None else monitor.seconds,
             best_checkpoint=best_path if best is not None and best_path is not None else None)
@@ -667,6 +708,9 @@ def main(argv=None) -> int:
     parser.add_argument("--full-rate-steps", type=int, default=defaults.full_rate_steps,
                         help="a run planned longer than this many steps scales both learning "
                              "rates down by this number over its length (0: never)")
+    parser.add_argument("--fixed-batch", action="store_true",
+                        help="keep --batch-size for the whole run, even when --minutes give "
+                             "time for more than --full-rate-steps steps")
     parser.add_argument("--decay-start", type=float, default=defaults.decay_start,
                         help="share of the budget at full learning rates before the cosine "
                              "fall (0: fall from the start)")
@@ -709,6 +753,7 @@ def main(argv=None) -> int:
                            augment_shift=args.augment_shift, lr_schedule=args.lr_schedule,
                            decay_start=args.decay_start, ema_decay=args.ema_decay,
                            full_rate_steps=args.full_rate_steps or None,
+                           grow_batch=not args.fixed_batch,
                            historical_averaging=args.historical_averaging,
                            precision=args.precision, eval_every=args.eval_every,
                            checkpoint_every=args.checkpoint_every, device=args.device,
@@ -724,13 +769,14 @@ def main(argv=None) -> int:
     save_image_grid(generate(result.generator, 100, seed=args.seed), out / "samples.png",
                     title=f"{result.step} steps")
     write_history(result, out / "history.csv")
-    print(f"trained {result.step} steps in {result.seconds:.1f} s "
-          f"({result.steps_per_second:.1f} steps/s); wrote {out / checkpoint.LATEST}, "
-          f"{out / 'samples.png'}, {out / PROGRESS_PLOT}, {out / 'history.csv'}")
+    print(f"trained {result.step} steps of {result.batch_size} digits in "
+          f"{result.seconds:.1f} s ({result.steps_per_second:.1f} steps/s); wrote "
+          f"{out / checkpoint.LATEST}, {out / 'samples.png'}, {out / PROGRESS_PLOT}, "
+          f"{out / 'history.csv'}")
     if result.best is not None:
         share = 100 * result.evaluation_seconds / result.seconds
-        print(f"held-out evaluations: {len(result.evaluations)}, {result.evaluation_seconds:.1f} s "
-              f"({share:.1f}% of the training time)")
+        print(f"held-out evaluations: {len(result.evaluations)}, "
+              f"{result.evaluation_seconds:.1f} s ({share:.1f}% of the training time)")
         print(f"best generator: step {result.best.step}, {result.best.summary()} "
               f"({result.best_checkpoint})")
     return 0
