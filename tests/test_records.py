@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook import records
+from ganbook import checkpoint, records
 from ganbook import train as T
 from ganbook.models import Discriminator, Generator
 
@@ -23,8 +23,16 @@ def test_record_of_a_run_round_trips(tmp_path):
     result = T.train(Generator(4, (16,)), Discriminator((16, 8)), digits, steps=12,
                      batch_size=8, eval_every=4, monitor=small_monitor(), progress=False,
                      checkpoint_dir=tmp_path / "run")
-    path = records.record_run(tmp_path / "run", tmp_path / "record.npz", block=5, n_samples=9)
+    scorer = small_monitor(n_samples=100)
+    path = records.record_run(tmp_path / "run", tmp_path / "record.npz", block=5, n_samples=9,
+                              scorer=scorer)
     record = records.load_record(path)
+    scored = record["scored"]  # the best generator again, on the scorer's 100 samples
+    assert scored["samples"] == 100 and not scorer.evaluations  # scored, not kept
+    again = scorer.score(checkpoint.load_sampler(tmp_path / "run" / checkpoint.BEST))
+    assert scored == {"samples": 100, **again}
+    assert len(scored["class_fractions"]) == 10
+    assert sum(scored["class_fractions"]) == pytest.approx(1.0)
     assert record["step"] == 12 and record["block"] == 5
     np.testing.assert_allclose(record["history"]["d_loss"],
                                result.history["d_loss"][:10].reshape(2, 5).mean(1))

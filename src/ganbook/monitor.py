@@ -107,30 +107,35 @@ class HeldOutMonitor:
         self.seconds = 0.0  # time spent evaluating, to compare with the training time
 
     @torch.no_grad()
-    def evaluate(self, generator: nn.Module, step: int, d_real: float, d_fake: float,
-                 discriminator: nn.Module | None = None) -> Evaluation:
-        """Score ``generator`` (and ``discriminator`` on training and held-out digits) now;
-        returns the :class:`Evaluation` (also kept and checked)."""
+    def score(self, generator: nn.Module) -> dict:
+        """The classifier's view of ``generator``'s samples: ``fd`` to the held-out digits,
+        mean ``confidence`` and ``class_fractions`` (share of each digit 0-9)."""
         from . import classifier as clf
         from .images import from_model
 
-        start = time.perf_counter()
         was_training = generator.training
         generator.eval()
         samples = from_model(generator(self.z))
         generator.train(was_training)
         features, probabilities = clf.features_and_probabilities(samples, self.model)
-        fd = frechet_distance(*gaussian_stats(features), *self.test_stats)
         counts = np.bincount(probabilities.argmax(1), minlength=10)
+        return {"fd": float(frechet_distance(*gaussian_stats(features), *self.test_stats)),
+                "confidence": float(probabilities.max(1).mean()),
+                "class_fractions": (counts / counts.sum()).tolist()}
+
+    @torch.no_grad()
+    def evaluate(self, generator: nn.Module, step: int, d_real: float, d_fake: float,
+                 discriminator: nn.Module | None = None) -> Evaluation:
+        """Score ``generator`` (and ``discriminator`` on training and held-out digits) now;
+        returns the :class:`Evaluation` (also kept and checked)."""
+        start = time.perf_counter()
+        scores = self.score(generator)
         d_train = d_held_out = float("nan")
         if discriminator is not None:
             d_train, d_held_out = (self._mean_output(discriminator, x)
                                    for x in (self.train_probe, self.held_out_probe))
-        evaluation = Evaluation(step=int(step), fd=float(fd),
-                                confidence=float(probabilities.max(1).mean()),
-                                class_fractions=(counts / counts.sum()).tolist(),
-                                d_real=float(d_real), d_fake=float(d_fake),
-                                d_train=d_train, d_held_out=d_held_out)
+        evaluation = Evaluation(step=int(step), **scores, d_real=float(d_real),
+                                d_fake=float(d_fake), d_train=d_train, d_held_out=d_held_out)
         self.seconds += time.perf_counter() - start
         self.add(evaluation)
         return evaluation

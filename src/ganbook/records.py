@@ -2,7 +2,8 @@
 
 A run of many minutes is too long to repeat every time a chapter executes; its record keeps
 what the chapter shows (no weights): the settings, the per-step history averaged over blocks
-of steps, the held-out evaluations, and samples of the final and of the best generator.
+of steps, the held-out evaluations, the best generator's scores on 10,000 samples, and
+samples of the final and of the best generator.
 
     python -m ganbook.records runs/x book/records/x.npz   # from a run folder of ganbook.train
 """
@@ -39,10 +40,18 @@ def block_means(values, block: int) -> np.ndarray:
     return values[:n].reshape(-1, block).mean(axis=1)
 
 
-def record_run(run_dir, path, block: int = 100, n_samples: int = 36, seed: int = 0) -> Path:
+SCORED_SAMPLES = 10_000  # as many samples as chapter 7 scores a generator with
+
+
+def record_run(run_dir, path, block: int = 100, n_samples: int = 36, seed: int = 0,
+               scorer=None) -> Path:
     """Write the record of the run in ``run_dir`` (``checkpoint.pt`` and ``best.pt`` of
-    :mod:`ganbook.train`) to ``path`` (.npz)."""
+    :mod:`ganbook.train`) to ``path`` (.npz). The best generator is also scored as chapter 7
+    scores one, on ``SCORED_SAMPLES`` samples (the run's own evaluations use fewer, and their
+    class histogram is noisier), by ``scorer``: a :class:`ganbook.monitor.HeldOutMonitor`,
+    by default that of the MNIST-10k test split with that many samples."""
     from .images import from_model
+    from .monitor import HeldOutMonitor
     from .sample import latent
 
     run_dir, block = Path(run_dir), positive_int("block", block)
@@ -54,8 +63,12 @@ def record_run(run_dir, path, block: int = 100, n_samples: int = 36, seed: int =
     images = {name: np.round(255 * from_model(g(z).detach())).astype(np.uint8)
               for name, g in (("final", final), ("best", best))}
     meta = {"config": state["config"], "step": int(state["step"]),
+            "batch_size": int(state.get("batch_size", state["config"]["batch_size"])),
             "seconds": float(state["seconds"]), "block": block, "cpu": _cpu(),
             "evaluations": state["evaluations"], "best": state["best"]}
+    if scorer is None:
+        scorer = HeldOutMonitor(best.latent_dim, SCORED_SAMPLES, seed)
+    meta["scored"] = {"samples": len(scorer.z), **scorer.score(best)}
     arrays = {f"history_{key}": block_means(values.numpy(), block)
               for key, values in state["history"].items()}
 
@@ -67,12 +80,17 @@ def record_run(run_dir, path, block: int = 100, n_samples: int = 36, seed: int =
 
 
 def load_record(path) -> dict:
-    """A record written by :func:`record_run`: ``config``, ``step``, ``seconds``, ``block``,
-    ``cpu``, ``history`` (name -> block means, one per ``block`` steps), ``evaluations`` and
-    ``best`` (:class:`ganbook.monitor.Evaluation`), ``samples_final`` and ``samples_best``
-    (uint8 digits)."""
+    """A record written by :func:`record_run`: ``config``, ``step``, ``batch_size`` (the
+    minibatch size at the end, see :func:`ganbook.train.grown_batch_size`), ``seconds``,
+    ``block``, ``cpu``, ``history`` (name -> block means, one per ``block`` steps),
+    ``evaluations`` and ``best`` (:class:`ganbook.monitor.Evaluation`), ``scored`` (the best
+    generator on more samples: ``samples``, ``fd``, ``confidence``, ``class_fractions``; None
+    in records written before it was added), ``samples_final`` and ``samples_best`` (uint8
+    digits)."""
     with np.load(path, allow_pickle=False) as archive:
         record = json.loads(str(archive["meta"]))
+        record.setdefault("batch_size", record["config"]["batch_size"])
+        record.setdefault("scored", None)
         record["history"] = {key[len("history_"):]: archive[key] for key in archive.files
                              if key.startswith("history_")}
         record["samples_final"] = archive["samples_final"]
