@@ -216,6 +216,20 @@ def test_longer_runs_scale_their_rates_by_full_rate_steps_over_their_length():
     assert T.length_scale(timed, 1000, 20.0) == pytest.approx(16000 / 60000)
 
 
+@pytest.fixture
+def learning_rates(monkeypatch):
+    """The (lr_g, lr_d) that the trainer sets, step by step."""
+    rates = []
+    original = T.GAN.set_learning_rates
+
+    def spy(self, lr_g, lr_d):
+        rates.append((lr_g, lr_d))
+        original(self, lr_g, lr_d)
+
+    monkeypatch.setattr(T.GAN, "set_learning_rates", spy)
+    return rates
+
+
 def test_a_long_timed_run_grows_its_minibatch_instead_of_its_length():
     timed = T.TrainConfig(steps=None, minutes=20.0, batch_size=128, full_rate_steps=16000)
     assert T.grown_batch_size(timed, T.PACE_STEPS - 1, 1.0) == 128  # pace not known yet
@@ -276,20 +290,6 @@ def test_a_grown_run_plans_its_length_from_its_new_pace(data, monkeypatch, learn
     assert fixed.batch_size == 8
     np.testing.assert_allclose(learning_rates[:5], [(1e-3, 2e-3)] * 5)
     assert all(lr_g < 1e-3 / 2 for lr_g, _ in learning_rates[5:])
-
-
-@pytest.fixture
-def learning_rates(monkeypatch):
-    """The (lr_g, lr_d) that the trainer sets, step by step."""
-    rates = []
-    original = T.GAN.set_learning_rates
-
-    def spy(self, lr_g, lr_d):
-        rates.append((lr_g, lr_d))
-        original(self, lr_g, lr_d)
-
-    monkeypatch.setattr(T.GAN, "set_learning_rates", spy)
-    return rates
 
 
 def test_a_long_run_trains_at_the_scaled_rates(data, learning_rates):

@@ -706,8 +706,10 @@ def main(argv=None) -> int:
                         help="shift D's inputs by up to this many pixels (0: no augmentation)")
     parser.add_argument("--lr-schedule", choices=LR_SCHEDULES, default=defaults.lr_schedule)
     parser.add_argument("--full-rate-steps", type=int, default=defaults.full_rate_steps,
-                        help="a run planned longer than this many steps scales both learning "
-                             "rates down by this number over its length (0: never)")
+                        help="the learning rates suit runs of up to this many steps: a run "
+                             "given --minutes with time for more takes larger minibatches, "
+                             "and a longer run scales both rates down by this number over "
+                             "its length (0: neither)")
     parser.add_argument("--fixed-batch", action="store_true",
                         help="keep --batch-size for the whole run, even when --minutes give "
                              "time for more than --full-rate-steps steps")
