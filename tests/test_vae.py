@@ -45,7 +45,6 @@ def test_training_lowers_loss_and_is_deterministic():
     s1, s2 = V.sample_vae(a.model, 7, seed=1), V.sample_vae(b.model, 7, seed=1)
     np.testing.assert_array_equal(s1, s2)
     assert s1.shape == (7, 28, 28) and s1.dtype == np.float32
-    assert 0 <= s1.min() and s1.max() <= 1
 
 
 def test_uint8_data_trains_like_the_same_pixels_in_0_1():
