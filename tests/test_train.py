@@ -7,8 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook import checkpoint
+from ganbook import checkpoint, precision, schedule
 from ganbook import train as T
+from ganbook import train_cli as CLI
+from ganbook.gan import GAN
+from ganbook.result import result_from_checkpoint
 from ganbook.loop import DivergedError
 from ganbook.models import Discriminator, Generator
 
@@ -179,41 +182,6 @@ def test_weight_average_follows_its_definition(data):
         p.requires_grad for p in result.generator.parameters())
 
 
-def test_cosine_schedule_falls_from_one_to_zero():
-    scales = [T.learning_rate_scale("cosine", used) for used in (0, 0.25, 0.5, 0.75, 1)]
-    np.testing.assert_allclose(scales, [1, (1 + np.cos(np.pi / 4)) / 2, 0.5,
-                                        (1 + np.cos(3 * np.pi / 4)) / 2, 0], atol=1e-12)
-    assert T.learning_rate_scale("constant", 0.75) == 1.0
-
-
-def test_cosine_schedule_holds_full_rates_until_decay_start():
-    held = [T.learning_rate_scale("cosine", used, 0.6) for used in (0, 0.3, 0.6)]
-    assert held == [1.0, 1.0, 1.0]
-    # After 0.6 the same half cosine, squeezed into the remaining 0.4 of the budget.
-    for used in (0.7, 0.8, 0.9, 1.0):
-        assert T.learning_rate_scale("cosine", used, 0.6) == pytest.approx(
-            T.learning_rate_scale("cosine", (used - 0.6) / 0.4), abs=1e-12)
-
-
-def test_planned_steps_from_the_step_limit_or_the_pace():
-    assert T.planned_steps(T.TrainConfig(steps=8000), 5, 1.0) == 8000
-    timed = T.TrainConfig(steps=None, minutes=20.0)
-    assert T.planned_steps(timed, T.PACE_STEPS - 1, 1.0) is None  # pace not known yet
-    assert T.planned_steps(timed, 1000, 20.0) == pytest.approx(60000)  # 50 steps/s
-    both = T.TrainConfig(steps=30000, minutes=20.0)
-    assert T.planned_steps(both, 1000, 20.0) == 30000
-    assert T.planned_steps(both, 1000, 100.0) == pytest.approx(12000)
-
-
-def test_longer_runs_scale_their_rates_by_full_rate_steps_over_their_length():
-    assert T.length_scale(T.TrainConfig(steps=8000, full_rate_steps=16000), 0, 0.0) == 1.0
-    assert T.length_scale(T.TrainConfig(steps=64000, full_rate_steps=16000), 0, 0.0) == 0.25
-    assert T.length_scale(T.TrainConfig(steps=64000, full_rate_steps=None), 0, 0.0) == 1.0
-    timed = T.TrainConfig(steps=None, minutes=20.0, full_rate_steps=16000)
-    assert T.length_scale(timed, 10, 0.1) == 1.0  # before the pace is known
-    assert T.length_scale(timed, 1000, 20.0) == pytest.approx(16000 / 60000)
-
-
 @pytest.fixture
 def learning_rates(monkeypatch):
     """The (lr_g, lr_d) that the trainer sets, step by step."""
@@ -228,34 +196,23 @@ def learning_rates(monkeypatch):
     return rates
 
 
-def test_a_long_timed_run_grows_its_minibatch_instead_of_its_length():
-    timed = T.TrainConfig(steps=None, minutes=20.0, batch_size=128, full_rate_steps=16000)
-    assert T.grown_batch_size(timed, T.PACE_STEPS - 1, 1.0) == 128  # pace not known yet
-    assert T.grown_batch_size(timed, 1000, 20.0) == 480  # 60,000 steps' time: 128 * 60 / 16
-    assert T.grown_batch_size(timed, 1000, 20.0001) == 480  # rounded up
-    assert T.grown_batch_size(timed, 1000, 100.0) == 128  # 12,000 steps fit at full rates
-    for other in (dict(grow_batch=False), dict(full_rate_steps=None), dict(steps=60000)):
-        config = dataclasses.replace(timed, **other)
-        assert T.grown_batch_size(config, 1000, 20.0) == 128, other
-
-
 @pytest.fixture
 def batch_sizes(monkeypatch):
     """The number of real digits in each discriminator update."""
     sizes = []
-    original = T.discriminator_step
+    original = GAN.discriminator_step
 
     def spy(gan, real, fake, smoothing):
         sizes.append(len(real))
         return original(gan, real, fake, smoothing)
 
-    monkeypatch.setattr(T, "discriminator_step", spy)
+    monkeypatch.setattr(GAN, "discriminator_step", spy)
     return sizes
 
 
 def test_a_grown_batch_is_used_after_the_pace_is_known_and_kept_on_resume(
         data, tmp_path, monkeypatch, batch_sizes):
-    monkeypatch.setattr(T, "PACE_STEPS", 5)
+    monkeypatch.setattr(schedule, "PACE_STEPS", 5)
     timed = dict(steps=None, minutes=0.01, full_rate_steps=2, eval_every=None,
                  checkpoint_dir=tmp_path)
     result = run(data, **timed)  # far more than 2 steps fit in 0.6 s: the batch grows
@@ -272,9 +229,9 @@ def test_a_grown_batch_is_used_after_the_pace_is_known_and_kept_on_resume(
 def test_a_grown_run_plans_its_length_from_its_new_pace(data, monkeypatch, learning_rates):
     timed = T.TrainConfig(steps=None, minutes=20.0)
     # 100 steps at the first size, then 1,000 more in 20 s: 50 steps/s for the 1,170 s left.
-    assert T.planned_steps(timed, 1100, 30.0, since=(100, 10.0)) == pytest.approx(59600)
-    assert T.planned_steps(timed, 100 + T.PACE_STEPS - 1, 30.0, since=(100, 10.0)) is None
-    monkeypatch.setattr(T, "PACE_STEPS", 5)
+    assert schedule.planned_steps(timed, 1100, 30.0, since=(100, 10.0)) == pytest.approx(59600)
+    assert schedule.planned_steps(timed, 100 + schedule.PACE_STEPS - 1, 30.0, since=(100, 10.0)) is None
+    monkeypatch.setattr(schedule, "PACE_STEPS", 5)
     settings = dict(steps=None, minutes=0.01, full_rate_steps=2, eval_every=None,
                     lr_schedule="constant", lr_g=1e-3, lr_d=2e-3)
     grown = run(data, **settings)
@@ -295,18 +252,10 @@ def test_a_long_run_trains_at_the_scaled_rates(data, learning_rates):
     np.testing.assert_allclose(learning_rates, [(2.5e-4, 5e-4)] * 8)
 
 
-def test_budget_used_follows_steps_or_the_clock():
-    assert T.budget_used(T.TrainConfig(steps=8), 2, 100.0) == 0.25
-    assert T.budget_used(T.TrainConfig(steps=None, minutes=2.0), 2, 30.0) == 0.25
-    both = T.TrainConfig(steps=8, minutes=2.0)
-    assert T.budget_used(both, 2, 60.0) == 0.5 and T.budget_used(both, 6, 60.0) == 0.75
-    assert T.budget_used(T.TrainConfig(steps=None, minutes=1.0), 10, 61.0) == 1.0
-
-
 def test_cosine_schedule_sets_the_learning_rates(data, learning_rates):
     run(data, steps=4, lr_schedule="cosine", decay_start=0.25, lr_g=1e-3, lr_d=2e-3)
-    expected = [(1e-3 * T.learning_rate_scale("cosine", i / 4, 0.25),
-                 2e-3 * T.learning_rate_scale("cosine", i / 4, 0.25)) for i in range(4)]
+    expected = [(1e-3 * schedule.learning_rate_scale("cosine", i / 4, 0.25),
+                 2e-3 * schedule.learning_rate_scale("cosine", i / 4, 0.25)) for i in range(4)]
     assert expected[1] == (1e-3, 2e-3) and expected[2][0] < 1e-3  # held, then falling
     np.testing.assert_allclose(learning_rates, expected)
 
@@ -321,7 +270,7 @@ def test_a_timed_run_follows_the_clock_down_to_a_small_rate(data, learning_rates
     # The last step began after the previous one ended, at least this far into the 1.2 s
     # budget (the run's clock started before the first step): its rate is at most this.
     used = (clock[-2] - clock[0]) / 1.2
-    assert rates[-1] <= 1e-3 * T.learning_rate_scale("cosine", used, 0.5) + 1e-12
+    assert rates[-1] <= 1e-3 * schedule.learning_rate_scale("cosine", used, 0.5) + 1e-12
 
 
 def test_bfloat16_precision_trains_float32_weights(data, tmp_path):
@@ -384,14 +333,14 @@ def test_bfloat16_cpu_matmuls_are_as_accurate_as_bfloat16_inputs():
     b = torch.randn(64, 16, dtype=torch.float64, generator=rng)
     exact, scale = a @ b, a.abs() @ b.abs()
     before = torch.backends.mkldnn.matmul.fp32_precision
-    with T.bfloat16_cpu_matmuls():
+    with precision.bfloat16_cpu_matmuls():
         assert torch.backends.mkldnn.matmul.fp32_precision == "bf16"
         got = (a.float() @ b.float()).double()
     assert ((got - exact).abs() <= 4 * 2.0**-8 * scale).all()
     assert torch.backends.mkldnn.matmul.fp32_precision == before
     outside = (a.float() @ b.float()).double()  # float32 again: 24 significant bits
     assert ((outside - exact).abs() <= 64 * 2.0**-24 * scale).all()
-    with pytest.raises(KeyboardInterrupt), T.bfloat16_cpu_matmuls():
+    with pytest.raises(KeyboardInterrupt), precision.bfloat16_cpu_matmuls():
         raise KeyboardInterrupt
     assert torch.backends.mkldnn.matmul.fp32_precision == before
 
@@ -501,7 +450,7 @@ def test_resume_with_other_settings_is_refused(data, tmp_path):
 
 def test_checkpoint_rebuilds_the_models(data, tmp_path):
     result = T.train(data=data, steps=3, batch_size=8, progress=False, checkpoint_dir=tmp_path)
-    again = T.result_from_checkpoint(tmp_path / checkpoint.LATEST)
+    again = result_from_checkpoint(tmp_path / checkpoint.LATEST)
     assert again.step == 3 and again.history["d_loss"].shape == (3,)
     for a, b in zip(result.generator.parameters(), again.generator.parameters()):
         assert torch.equal(a, b)
@@ -585,16 +534,16 @@ def test_foreign_checkpoint_is_refused(tmp_path):
 
 
 def test_command_line(tmp_path, capsys):
-    assert T.main(["--steps", "3", "--out", str(tmp_path), "--no-progress",
+    assert CLI.main(["--steps", "3", "--out", str(tmp_path), "--no-progress",
                    "--batch-size", "8"]) == 0
     assert (tmp_path / "checkpoint.pt").exists() and (tmp_path / "samples.png").exists()
     lines = (tmp_path / "history.csv").read_text().splitlines()
     assert lines[0] == "step,d_loss,g_loss,d_real,d_fake,fd,confidence,smallest_class"
     assert len(lines) == 4 and lines[1].endswith(",,")
     with pytest.raises(SystemExit):
-        T.main(["--steps", "3", "--minutes", "1", "--out", str(tmp_path)])
+        CLI.main(["--steps", "3", "--minutes", "1", "--out", str(tmp_path)])
     other = tmp_path / "bf16"
-    assert T.main(["--steps", "2", "--out", str(other), "--no-progress", "--batch-size", "8",
+    assert CLI.main(["--steps", "2", "--out", str(other), "--no-progress", "--batch-size", "8",
                    "--precision", "bfloat16", "--lr-g", "1e-3", "--lr-d", "2e-4",
                    "--fixed-batch"]) == 0
     config = checkpoint.load(other / checkpoint.LATEST)["config"]
@@ -602,7 +551,7 @@ def test_command_line(tmp_path, capsys):
     assert not config["grow_batch"]
     assert checkpoint.load(tmp_path / checkpoint.LATEST)["config"]["grow_batch"]
     with pytest.raises(SystemExit):
-        T.main(["--steps", "2", "--out", str(other), "--precision", "float16"])
+        CLI.main(["--steps", "2", "--out", str(other), "--precision", "float16"])
 
 
 def test_the_command_line_trains_with_the_python_defaults(tmp_path, monkeypatch):
@@ -612,9 +561,9 @@ def test_the_command_line_trains_with_the_python_defaults(tmp_path, monkeypatch)
         seen.update(kwargs)
         raise ValueError("stopped by the test")
 
-    monkeypatch.setattr(T, "train", train_spy)
+    monkeypatch.setattr(CLI, "train", train_spy)
     with pytest.raises(SystemExit):
-        T.main(["--minutes", "5", "--out", str(tmp_path / "run")])
+        CLI.main(["--minutes", "5", "--out", str(tmp_path / "run")])
     names = {f.name for f in dataclasses.fields(T.TrainConfig)}
     cli = dataclasses.asdict(T.TrainConfig(**{k: v for k, v in seen.items() if k in names}))
     python = dataclasses.asdict(T.TrainConfig(steps=None, minutes=5))
@@ -624,7 +573,7 @@ def test_the_command_line_trains_with_the_python_defaults(tmp_path, monkeypatch)
 
 def test_command_line_remedies(tmp_path, capsys):
     """Minibatch discrimination and historical averaging from the command line (chapter 8)."""
-    assert T.main(["--steps", "2", "--out", str(tmp_path), "--no-progress", "--batch-size", "8",
+    assert CLI.main(["--steps", "2", "--out", str(tmp_path), "--no-progress", "--batch-size", "8",
                    "--minibatch-kernels", "3", "--kernel-dim", "2",
                    "--historical-averaging", "1e-3", "--eval-every", "1000"]) == 0
     state = checkpoint.load(tmp_path / checkpoint.LATEST)
@@ -633,7 +582,7 @@ def test_command_line_remedies(tmp_path, capsys):
     assert state["config"]["historical_averaging"] == 1e-3
     capsys.readouterr()
     with pytest.raises(SystemExit):
-        T.main(["--steps", "2", "--out", str(tmp_path / "bad"), "--minibatch-kernels", "-1"])
+        CLI.main(["--steps", "2", "--out", str(tmp_path / "bad"), "--minibatch-kernels", "-1"])
     err = capsys.readouterr().err
     assert "minibatch_kernels" in err and "Traceback" not in err
 
@@ -723,7 +672,7 @@ def test_command_line_rejects_a_file_as_out(tmp_path, capsys):
     target = tmp_path / "a_file"
     target.write_text("x")
     with pytest.raises(SystemExit) as stop:
-        T.main(["--steps", "2", "--out", str(target), "--no-progress"])
+        CLI.main(["--steps", "2", "--out", str(target), "--no-progress"])
     assert stop.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"error: --out {target} is a file; give a folder for the run's files"]
@@ -731,7 +680,7 @@ def test_command_line_rejects_a_file_as_out(tmp_path, capsys):
 
 def test_command_line_stops_a_diverging_run(tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
-        T.main(["--steps", "50", "--out", str(tmp_path), "--no-progress", "--batch-size", "8",
+        CLI.main(["--steps", "50", "--out", str(tmp_path), "--no-progress", "--batch-size", "8",
                 "--lr-g", "1e6", "--lr-d", "1e6"])
     assert stop.value.code == 2
     (line,) = capsys.readouterr().err.strip().splitlines()

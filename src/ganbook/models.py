@@ -4,21 +4,55 @@ al. (2014).
 * :class:`Generator` maps latent vectors ``z`` of shape ``(n, latent_dim)`` to flat images
   ``(n, 784)`` in ``[-1, 1]`` (tanh output);
 * :class:`Discriminator` maps images (``(n, 784)``, ``(n, 28, 28)`` or ``(n, 1, 28, 28)``) to
-  **logits** ``(n,)``: ``sigmoid(logit)`` is its probability that the image is real.
+  **logits** ``(n,)``: ``sigmoid(logit)`` is its probability that the image is real;
+* :func:`mlp` builds the layers of both, and of every other network of the book (the toy
+  players, the VAE); :func:`latent` draws the generator's inputs.
+
+The book's default models are these constructors' defaults (:data:`DEFAULT_GENERATOR`,
+:data:`DEFAULT_DISCRIMINATOR`).
 
 :mod:`ganbook.images` converts between these tensors and the pixels readers see.
 """
 
 from __future__ import annotations
 
-from typing import Sequence
+import inspect
+from typing import Callable, Sequence
 
 import torch
 from torch import nn
 
-from .checks import fraction, non_negative_int, positive_int, widths
+from .checks import fraction, non_negative_int, one_of, positive_int, widths
 from .images import IMAGE_SIZE
 from .remedies import MinibatchDiscrimination
+
+ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "tanh": nn.Tanh, "elu": nn.ELU}
+
+
+def mlp(sizes: Sequence[int], activation: str | Callable[[], nn.Module] = "leaky_relu", *,
+        activate_last: bool = False, dropout: float = 0.0) -> nn.Sequential:
+    """Linear layers of widths ``sizes`` with ``activation`` (a name in :data:`ACTIVATIONS`, or
+    a function that makes the module) after each hidden layer, then ``Dropout(dropout)`` when
+    ``dropout > 0``; the last layer is linear unless ``activate_last``."""
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least an input and an output width, got {list(sizes)}")
+    sizes = [positive_int("each layer width", s) for s in sizes]
+    if not callable(activation):
+        activation = ACTIVATIONS[one_of("activation", activation, tuple(ACTIVATIONS))]
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if activate_last or i < len(sizes) - 2:
+            layers.append(activation())
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+    return nn.Sequential(*layers)
+
+
+def latent(n: int, latent_dim: int, seed: int = 0) -> torch.Tensor:
+    """``n`` standard-normal latent vectors from a private generator seeded with ``seed``."""
+    n = positive_int("n", n)
+    return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(int(seed)))
 
 
 class Generator(nn.Module):
@@ -35,15 +69,11 @@ class Generator(nn.Module):
         self.hidden = widths("hidden", hidden)
         self.out_dim = positive_int("out_dim", out_dim)
         self.negative_slope = fraction("negative_slope", negative_slope)
-        layers: list[nn.Module] = []
-        width = self.latent_dim
-        for h in self.hidden:
-            # In place: the activation overwrites the linear layer's output, which the backward
-            # pass does not need (one allocation fewer per layer).
-            layers += [nn.Linear(width, h), nn.LeakyReLU(negative_slope, inplace=True)]
-            width = h
-        layers += [nn.Linear(width, self.out_dim), nn.Tanh()]
-        self.net = nn.Sequential(*layers)
+        # In place: the activation overwrites the linear layer's output, which the backward
+        # pass does not need (one allocation fewer per layer).
+        layers = mlp([self.latent_dim, *self.hidden, self.out_dim],
+                     lambda: nn.LeakyReLU(negative_slope, inplace=True))
+        self.net = nn.Sequential(*layers, nn.Tanh())
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
@@ -77,14 +107,10 @@ class Discriminator(nn.Module):
         self.negative_slope = fraction("negative_slope", negative_slope)
         self.minibatch_kernels = non_negative_int("minibatch_kernels", minibatch_kernels)
         self.kernel_dim = positive_int("kernel_dim", kernel_dim)
-        layers: list[nn.Module] = []
-        width = self.in_dim
-        for h in self.hidden:
-            layers += [nn.Linear(width, h), nn.LeakyReLU(negative_slope, inplace=True)]
-            if self.dropout > 0:
-                layers.append(nn.Dropout(self.dropout))
-            width = h
-        self.body = nn.Sequential(*layers)
+        self.body = mlp([self.in_dim, *self.hidden],
+                        lambda: nn.LeakyReLU(negative_slope, inplace=True),
+                        activate_last=True, dropout=self.dropout)
+        width = self.hidden[-1]
         self.minibatch = (MinibatchDiscrimination(width, self.minibatch_kernels, self.kernel_dim)
                           if self.minibatch_kernels else None)
         self.head = nn.Linear(width + self.minibatch_kernels, 1)
@@ -117,3 +143,14 @@ class Discriminator(nn.Module):
 def pytorch_gan_sized() -> tuple[Generator, Discriminator]:
     """The widths of the popular PyTorch-GAN MLP: G 100-128-256-512-1024-784, D 784-512-256-1."""
     return Generator(100, (128, 256, 512, 1024)), Discriminator((512, 256))
+
+
+def _defaults(model: type) -> dict:
+    """A model's constructor defaults, as JSON-able values (sequences as lists)."""
+    return {name: list(p.default) if isinstance(p.default, tuple) else p.default
+            for name, p in inspect.signature(model).parameters.items()}
+
+
+# The book's default models (chapter 6 trains them; later chapters reuse the run).
+DEFAULT_GENERATOR = _defaults(Generator)
+DEFAULT_DISCRIMINATOR = _defaults(Discriminator)

@@ -31,6 +31,7 @@ from torch import nn
 
 from .checks import positive_int
 from .evaluation import frechet_distance, gaussian_stats
+from .models import latent
 
 RARE_CLASS = 0.02  # a fair share is 0.10: below this a digit class is being dropped
 FD_RISE = 1.5  # FD this many times its best: the generator got worse
@@ -90,8 +91,6 @@ class HeldOutMonitor:
             train_digits = train_split if train_digits is None else train_digits
         self.model = clf.load_or_train_classifier() if classifier is None else classifier
         self.test_stats = gaussian_stats(clf.features(test_digits, self.model))
-        from .sample import latent
-
         n_samples = positive_int("n_samples", n_samples)
         # The latents of ganbook.sample.generate(generator, n_samples, seed): a chapter can
         # reproduce an evaluation exactly.

@@ -52,7 +52,7 @@ def record_run(run_dir, path, block: int = 100, n_samples: int = 36, seed: int =
     by default that of the MNIST-10k test split with that many samples."""
     from .images import from_model
     from .monitor import HeldOutMonitor
-    from .sample import latent
+    from .models import latent
 
     run_dir, block = Path(run_dir), positive_int("block", block)
     state = checkpoint.load(run_dir / checkpoint.LATEST)
@@ -81,7 +81,7 @@ def record_run(run_dir, path, block: int = 100, n_samples: int = 36, seed: int =
 
 def load_record(path) -> dict:
     """A record written by :func:`record_run`: ``config``, ``step``, ``batch_size`` (the
-    minibatch size at the end, see :func:`ganbook.train.grown_batch_size`), ``seconds``,
+    minibatch size at the end, see :func:`ganbook.schedule.grown_batch_size`), ``seconds``,
     ``block``, ``cpu``, ``history`` (name -> block means, one per ``block`` steps),
     ``evaluations`` and ``best`` (:class:`ganbook.monitor.Evaluation`), ``scored`` (the best
     generator on more samples: ``samples``, ``fd``, ``confidence``, ``class_fractions``; None

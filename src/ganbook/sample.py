@@ -15,9 +15,8 @@ import torch
 from torch import nn
 
 from . import checkpoint
-from .checks import positive_int
 from .images import from_model
-from .models import Generator
+from .models import Generator, latent
 
 
 def load_generator(path, device: str = "cpu", latest: bool = False) -> Generator:
@@ -29,12 +28,6 @@ def load_generator(path, device: str = "cpu", latest: bool = False) -> Generator
         best = path / checkpoint.BEST
         path = best if best.exists() and not latest else path / checkpoint.LATEST
     return checkpoint.load_sampler(path, device)
-
-
-def latent(n: int, latent_dim: int, seed: int = 0) -> torch.Tensor:
-    """``n`` standard-normal latent vectors from a private generator seeded with ``seed``."""
-    n = positive_int("n", n)
-    return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(int(seed)))
 
 
 @torch.no_grad()

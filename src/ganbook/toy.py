@@ -7,7 +7,8 @@
 * small MLP players (the discriminator returns a *logit*; ``sigmoid`` of it is D(x));
 * Algorithm 1 of Goodfellow et al. (2014), split into :func:`discriminator_step` and
   :func:`generator_step` so that each half can be run on its own, and :func:`train`, which
-  alternates ``k`` discriminator steps with one generator step on a :class:`ToyGAN`;
+  alternates ``k`` discriminator steps with one generator step on a :class:`ToyGAN` (the
+  book's one GAN, :class:`ganbook.gan.GAN`, with its data and noise);
 * density helpers for plots: the exact push-forward density of a 1-D generator on a grid, a
   Gaussian KDE, and D(x) on a grid.
 
@@ -18,8 +19,7 @@ same seed gives bit-identical results on the same machine.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 import torch
@@ -28,8 +28,10 @@ from torch.nn import functional as F
 
 from .checks import (as_matrix, finite_float, non_negative_int, one_of, positive_float,
                      positive_int)
-from .loop import Every, Loop, random_generator, seeded, update_player
-from .losses import GENERATOR_LOSSES, discriminator_loss, feature_matching_loss, generator_loss
+from .gan import GAN, discriminator_update, generator_update, trainable
+from .loop import Every, Loop, seeded
+from .losses import GENERATOR_LOSSES
+from .models import mlp
 from .remedies import HistoricalAverage
 
 # The ring of Gaussians of Metz et al. (2017).
@@ -38,7 +40,6 @@ RING_RADIUS = 2.0
 RING_STD = 0.02
 
 NOISE_KINDS = ("uniform", "normal")
-ACTIVATIONS = {"relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "tanh": nn.Tanh, "elu": nn.ELU}
 
 
 def _generator(rng) -> torch.Generator:
@@ -132,20 +133,6 @@ def noise_quantiles(m: int, kind: str = "uniform", scale: float = 1.0) -> np.nda
 
 
 # --------------------------------------------------------------------------- networks
-def mlp(sizes: Sequence[int], activation: str = "leaky_relu") -> nn.Sequential:
-    """A fully connected network with layer widths ``sizes`` and a linear last layer."""
-    if len(sizes) < 2:
-        raise ValueError(f"sizes needs at least an input and an output width, got {list(sizes)}")
-    sizes = [positive_int("each layer width", s) for s in sizes]
-    act = ACTIVATIONS[one_of("activation", activation, tuple(ACTIVATIONS))]
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(act())
-    return nn.Sequential(*layers)
-
-
 def make_generator(noise_dim: int = 1, data_dim: int = 1, hidden: int = 32, depth: int = 2,
                    activation: str = "elu") -> nn.Sequential:
     """G: R^noise_dim -> R^data_dim, an MLP with ``depth`` hidden layers of ``hidden`` units.
@@ -201,7 +188,7 @@ def discriminator_step(generator: nn.Module, discriminator: nn.Module,
                        history: HistoricalAverage | None = None):
     """One update of D: ascend log D(x) + log(1 - D(G(z))) on a batch; G is left
     unchanged. ``history``: D's historical average, whose penalty joins the loss
-    (chapter 8).
+    (chapter 8). The update itself is :func:`ganbook.gan.discriminator_update`.
 
     Returns ``(loss, mean D(x), mean D(G(z)))`` before the update, as 0-d tensors.
     """
@@ -210,12 +197,7 @@ def discriminator_step(generator: nn.Module, discriminator: nn.Module,
         x_fake = generator(z)
     # Real and generated samples go through D separately: a discriminator with minibatch
     # discrimination must compare each sample with its own kind only.
-    real_logits, fake_logits = discriminator(x_real), discriminator(x_fake)
-    loss = discriminator_loss(real_logits, fake_logits)
-    update_player(optimizer, loss, list(discriminator.parameters()), history)
-    with torch.no_grad():
-        d_real, d_fake = torch.sigmoid(real_logits), torch.sigmoid(fake_logits)
-        return loss.detach(), d_real.mean(), d_fake.mean()
+    return discriminator_update(discriminator, optimizer, x_real, x_fake, history=history)
 
 
 def generator_step(generator: nn.Module, discriminator: nn.Module,
@@ -226,46 +208,38 @@ def generator_step(generator: nn.Module, discriminator: nn.Module,
     ``"non_saturating"``, ``"saturating"`` (see :func:`ganbook.losses.generator_loss`) or
     ``"feature_matching"`` (needs a real batch ``x_real`` and
     ``discriminator.features``). Only G's weights receive gradients. ``history``: G's
-    historical average, whose penalty joins the loss. Returns the loss before the update
-    (a 0-d tensor)."""
+    historical average, whose penalty joins the loss. The update itself is
+    :func:`ganbook.gan.generator_update`. Returns the loss before the update (a 0-d
+    tensor)."""
     kind = one_of("generator_loss", generator_loss_kind, GENERATOR_LOSSES)
     z = _batch("z", z)
-    fake = generator(z)
-    if kind == "feature_matching":
-        if x_real is None:
-            raise ValueError("feature matching needs a real batch x_real")
-        with torch.no_grad():
-            real_features = discriminator.features(_batch("x_real", x_real))
-        loss = feature_matching_loss(real_features, discriminator.features(fake))
-    else:
-        loss = generator_loss(discriminator(fake), kind)
-    update_player(optimizer, loss, list(generator.parameters()), history)  # none for D
-    return loss.detach()
+    real = None if x_real is None else _batch("x_real", x_real)
+    return generator_update(discriminator, optimizer, generator(z), trainable(generator),
+                            kind=kind, real=real, history=history)
 
 
-@dataclass(repr=False)
-class ToyGAN:
-    """Everything one training run needs: the two players, their optimisers, data and noise.
+class ToyGAN(GAN):
+    """A :class:`ganbook.gan.GAN` with its data and noise: everything one toy run needs.
 
+    ``sample_data(n, rng)`` draws data; ``noise`` (``"uniform"`` or ``"normal"``, times
+    ``noise_scale``) of dimension ``noise_dim`` feeds G; minibatches have ``batch_size``
+    samples. ``steps``, ``history`` and ``records`` grow as :func:`train` runs.
     ``copy.deepcopy`` of a ToyGAN gives an independent run that continues identically
     (networks, optimiser states and random generator are all copied).
     """
 
-    generator: nn.Module
-    discriminator: nn.Module
-    opt_g: torch.optim.Optimizer
-    opt_d: torch.optim.Optimizer
-    sample_data: Callable[[int, torch.Generator], torch.Tensor]
-    rng: torch.Generator
-    noise_dim: int = 1
-    noise: str = "normal"
-    noise_scale: float = 1.0
-    batch_size: int = 128
-    steps: int = 0  # generator updates done so far
-    history: dict = field(default_factory=dict)  # losses and mean D outputs, one per step
-    records: list = field(default_factory=list)  # what train(record=...) kept
-    g_history: HistoricalAverage | None = None  # historical averaging of each player
-    d_history: HistoricalAverage | None = None
+    def __init__(self, generator: nn.Module, discriminator: nn.Module,
+                 sample_data: Callable[[int, torch.Generator], torch.Tensor], *,
+                 noise_dim: int = 1, noise: str = "normal", noise_scale: float = 1.0,
+                 batch_size: int = 128, **gan_settings):
+        # Real and generated samples go through D in separate passes, as in
+        # discriminator_step.
+        super().__init__(generator, discriminator, joint_passes=False, **gan_settings)
+        self.sample_data, self.noise_dim, self.noise = sample_data, noise_dim, noise
+        self.noise_scale, self.batch_size = noise_scale, batch_size
+        self.steps = 0  # generator updates done so far
+        self.history: dict = {}  # losses and mean D outputs, one per step
+        self.records: list = []  # what train(record=...) kept
 
     def __repr__(self) -> str:
         return (f"ToyGAN(steps={self.steps}, batch_size={self.batch_size}, noise={self.noise!r}, "
@@ -313,15 +287,9 @@ def make_toy_gan(sample_data: Callable[[int, torch.Generator], torch.Tensor],
             generator = make_generator(noise_dim, data_dim, hidden, depth)
         if discriminator is None:
             discriminator = make_discriminator(data_dim, hidden, depth)
-    weight = historical_averaging
-    return ToyGAN(
-        g_history=HistoricalAverage(generator.parameters(), weight) if weight else None,
-        d_history=HistoricalAverage(discriminator.parameters(), weight) if weight else None,
-        generator=generator, discriminator=discriminator,
-        opt_g=torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas, fused=True),
-        opt_d=torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas, fused=True),
-        sample_data=sample_data, rng=random_generator(seed), noise_dim=noise_dim, noise=noise,
-        noise_scale=noise_scale, batch_size=batch_size)
+    return ToyGAN(generator, discriminator, sample_data, noise_dim=noise_dim, noise=noise,
+                  noise_scale=noise_scale, batch_size=batch_size, lr_g=lr_g, lr_d=lr_d,
+                  betas=betas, seed=seed, historical_averaging=historical_averaging)
 
 
 def make_ring_gan(seed: int = 0, minibatch_kernels: int = 0, lr: float = 1e-3,
@@ -371,13 +339,13 @@ def train(gan: ToyGAN, steps: int, k: int = 1, generator_loss: str = "non_satura
     def step() -> dict:
         d_numbers = 0.0
         for _ in range(k):
-            d_numbers = d_numbers + torch.stack(discriminator_step(
-                gan.generator, gan.discriminator, gan.opt_d, gan.real_batch(), gan.noise_batch(),
-                gan.d_history))
+            real, z = gan.real_batch(), gan.noise_batch()
+            with torch.no_grad():
+                fake = gan.generator(z)
+            d_numbers = d_numbers + torch.stack(gan.discriminator_step(real, fake))
         z = gan.noise_batch()
         real = gan.real_batch() if generator_loss == "feature_matching" else None
-        g_loss = generator_step(gan.generator, gan.discriminator, gan.opt_g, z, generator_loss,
-                                real, gan.g_history)
+        g_loss = gan.generator_step(gan.generator(z), real, generator_loss)
         gan.steps += 1
         d_loss, d_real, d_fake = d_numbers / k
         return {"d_loss": d_loss, "g_loss": g_loss, "d_real": d_real, "d_fake": d_fake}

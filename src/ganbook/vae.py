@@ -23,6 +23,7 @@ from torch import nn
 from .checks import positive_float, positive_int, widths
 from .images import IMAGE_SIZE, as_pixels
 from .loop import Loop, random_generator, seeded
+from .models import mlp
 
 __all__ = ["VAE", "gaussian_kl_to_standard", "negative_elbo", "VAERun", "train_vae", "sample_vae"]
 
@@ -34,16 +35,10 @@ class VAE(nn.Module):
         super().__init__()
         self.latent_dim = positive_int("latent_dim", latent_dim)
         self.hidden = widths("hidden", hidden)
-
-        def mlp(sizes):
-            layers: list[nn.Module] = []
-            for a, b in zip(sizes[:-1], sizes[1:]):
-                layers += [nn.Linear(a, b), nn.ReLU()]
-            return nn.Sequential(*layers)
-
-        self.encoder = mlp((IMAGE_SIZE, *self.hidden))
+        self.encoder = mlp((IMAGE_SIZE, *self.hidden), "relu", activate_last=True)
         self.to_stats = nn.Linear(self.hidden[-1], 2 * self.latent_dim)
-        self.decoder = nn.Sequential(mlp((self.latent_dim, *self.hidden[::-1])),
+        self.decoder = nn.Sequential(mlp((self.latent_dim, *self.hidden[::-1]), "relu",
+                                         activate_last=True),
                                      nn.Linear(self.hidden[0], IMAGE_SIZE))
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
