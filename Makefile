@@ -15,7 +15,7 @@ REQUIREJS    := requirejs@2.3.8
 NANUM        := @fontsource/nanum-gothic@5.3.0
 FONTS        := _vendor/fonts/.complete
 # The Korean edition: its sources are generated from the English notebooks and i18n/ko/
-# (python -m ganbook.i18n), built beside the English book into _build/html/ko.
+# (python -m booktools.i18n), built beside the English book into _build/html/ko.
 JB     := $(VENV)/bin/jupyter-book
 KO_SRC := _build/ko/src
 KO_OUT := _build/ko
@@ -55,12 +55,12 @@ $(VENDOR):
 	rm -rf _vendor/.pack
 	@touch $@
 
-# Only the WOFF2 slices of two weights, with one stylesheet (see ganbook.i18n.vendor_font).
+# Only the WOFF2 slices of two weights, with one stylesheet (see booktools.i18n.vendor_font).
 $(FONTS): $(VENDOR) $(STAMP)
 	@command -v npm >/dev/null || { echo "npm is needed to fetch the Hangul web font (Debian: apt-get install npm)"; exit 1; }
 	rm -rf _vendor/fonts _vendor/.fontpack && mkdir -p _vendor/.fontpack
 	cd _vendor/.fontpack && npm pack --silent $(NANUM) >/dev/null && tar xzf *.tgz
-	$(PY) -m ganbook.i18n vendor-font _vendor/.fontpack/package _vendor/fonts/nanum-gothic
+	$(PY) -m booktools.i18n vendor-font _vendor/.fontpack/package _vendor/fonts/nanum-gothic
 	rm -rf _vendor/.fontpack
 	@touch $@
 
@@ -71,7 +71,7 @@ setup: $(STAMP) $(DATA) $(VENDOR) $(FONTS)
 book-html: setup
 	rm -rf _build/html $(KO_OUT)/_build/html
 	$(JB) build . --builder html -W --keep-going
-	$(PY) -m ganbook.i18n generate --lang ko --out $(KO_SRC)
+	$(PY) -m booktools.i18n generate --lang ko --out $(KO_SRC)
 	$(JB) build $(KO_SRC) --path-output $(KO_OUT) --builder html -W --keep-going
 	mv $(KO_OUT)/_build/html _build/html/ko
 
@@ -94,7 +94,7 @@ chromium:
 	  fi; }
 
 execute: setup
-	$(PY) -m ganbook.execute
+	$(PY) -m booktools.execute
 
 lab: setup
 	$(VENV)/bin/jupyter lab book/
@@ -103,7 +103,7 @@ test: setup book-html chromium
 	$(PY) -m pytest
 
 bench: setup
-	$(PY) -m ganbook.bench
+	$(PY) -m booktools.bench
 
 clean:
 	rm -rf _build _vendor .pytest_cache .hypothesis

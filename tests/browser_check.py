@@ -68,7 +68,7 @@ def find_chromium() -> str | None:
 
 def toc_files(toc: Path = TOC_FILE) -> list[str]:
     """Every document of ``_toc.yml`` in reading order (root first), without extension."""
-    from ganbook.i18n import toc_pages
+    from booktools.i18n import toc_pages
 
     if toc.name != "_toc.yml":
         raise ValueError(f"expected a _toc.yml, got {toc}")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from ganbook import bench
+from booktools import bench
 
 
 def test_count_flops_of_a_matrix_product():

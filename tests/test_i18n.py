@@ -18,7 +18,7 @@ import nbformat
 import pytest
 import yaml
 
-from ganbook import i18n
+from booktools import i18n
 
 ROOT = i18n.ROOT
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))

@@ -18,7 +18,7 @@ import re
 
 import pytest
 
-from ganbook import i18n
+from booktools import i18n
 
 ROOT = i18n.ROOT
 LANG = "ko"
