@@ -5,7 +5,7 @@ test fails, listing page, passage id and the first line of the English, when an 
 passage changed or was added without its translation being updated ("stale", "missing"),
 when a translation is still the English placeholder ("untranslated"), when it lost or
 changed math, labels, roles, code or directives ("markup"), and when a translation no longer
-matches any English passage ("orphan"). ``python -m ganbook.i18n status`` prints the same
+matches any English passage ("orphan"). ``python -m booktools.i18n status`` prints the same
 report; ``i18n/README.md`` says how to fix each case.
 
 Pages listed in ``i18n/ko/pending.txt`` are not translated yet on purpose: they are reported
@@ -38,7 +38,7 @@ def test_translation_is_complete_and_up_to_date(page):
             f"{page} has a translation file but is listed in i18n/{LANG}/pending.txt: "
             "remove it from the list")
         pytest.xfail(f"pending (not to be translated yet):\n{_report(status)}")
-    assert status.exists, (f"{page} has no translation: run `python -m ganbook.i18n new {page}` "
+    assert status.exists, (f"{page} has no translation: run `python -m booktools.i18n new {page}` "
                            f"(or list it in i18n/{LANG}/pending.txt)")
     assert status.complete, "translation out of date (see i18n/README.md):\n" + _report(status)
 
@@ -83,6 +83,6 @@ def test_korean_figure_embeds_every_hangul_glyph_it_shows():
         assert shown, f"{svg.name} shows no Hangul"
         missing = shown - i18n.embedded_font_chars(text)
         assert not missing, (f"{svg.name}: no embedded glyph for {sorted(missing)}: run "
-                             f"`python -m ganbook.i18n embed-font {svg.relative_to(ROOT)} FONT`")
+                             f"`python -m booktools.i18n embed-font {svg.relative_to(ROOT)} FONT`")
         assert re.search(rf"font-family=\"'{i18n.SVG_FONT_FAMILY}'", text), (
             f"{svg.name}: its text must name '{i18n.SVG_FONT_FAMILY}' first in font-family")
