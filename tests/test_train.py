@@ -2,12 +2,13 @@
 
 import dataclasses
 import time
+import types
 
 import numpy as np
 import pytest
 import torch
 
-from ganbook import checkpoint, precision, schedule
+from ganbook import checkpoint, loop, precision, schedule
 from ganbook import train as T
 from ganbook import train_cli as CLI
 from ganbook.gan import GAN
@@ -210,12 +211,25 @@ def batch_sizes(monkeypatch):
     return sizes
 
 
+@pytest.fixture
+def steady_clock(monkeypatch):
+    """The training loop's clock advances 5 ms each time it is read (twice a step), whatever
+    the machine and its load: a timed run then makes the same steps everywhere."""
+    now = [0.0]
+
+    def perf_counter():
+        now[0] += 0.005
+        return now[0]
+
+    monkeypatch.setattr(loop, "time", types.SimpleNamespace(perf_counter=perf_counter))
+
+
 def test_a_grown_batch_is_used_after_the_pace_is_known_and_kept_on_resume(
-        data, tmp_path, monkeypatch, batch_sizes):
+        data, tmp_path, monkeypatch, batch_sizes, steady_clock):
     monkeypatch.setattr(schedule, "PACE_STEPS", 5)
     timed = dict(steps=None, minutes=0.01, full_rate_steps=2, eval_every=None,
                  checkpoint_dir=tmp_path)
-    result = run(data, **timed)  # far more than 2 steps fit in 0.6 s: the batch grows
+    result = run(data, **timed)  # about 60 steps fit in 0.6 s: the batch grows
     assert result.step > 10 and result.batch_size > 8
     assert batch_sizes[:5] == [8] * 5 and set(batch_sizes[5:]) == {result.batch_size}
     state = checkpoint.load(tmp_path / checkpoint.LATEST)
@@ -226,11 +240,13 @@ def test_a_grown_batch_is_used_after_the_pace_is_known_and_kept_on_resume(
     assert set(batch_sizes) == {result.batch_size}  # not decided again from a new pace
 
 
-def test_a_grown_run_plans_its_length_from_its_new_pace(data, monkeypatch, learning_rates):
+def test_a_grown_run_plans_its_length_from_its_new_pace(data, monkeypatch, learning_rates,
+                                                        steady_clock):
     timed = T.TrainConfig(steps=None, minutes=20.0)
     # 100 steps at the first size, then 1,000 more in 20 s: 50 steps/s for the 1,170 s left.
     assert schedule.planned_steps(timed, 1100, 30.0, since=(100, 10.0)) == pytest.approx(59600)
-    assert schedule.planned_steps(timed, 100 + schedule.PACE_STEPS - 1, 30.0, since=(100, 10.0)) is None
+    assert schedule.planned_steps(timed, 100 + schedule.PACE_STEPS - 1, 30.0,
+                                  since=(100, 10.0)) is None
     monkeypatch.setattr(schedule, "PACE_STEPS", 5)
     settings = dict(steps=None, minutes=0.01, full_rate_steps=2, eval_every=None,
                     lr_schedule="constant", lr_g=1e-3, lr_d=2e-3)
@@ -260,17 +276,14 @@ def test_cosine_schedule_sets_the_learning_rates(data, learning_rates):
     np.testing.assert_allclose(learning_rates, expected)
 
 
-def test_a_timed_run_follows_the_clock_down_to_a_small_rate(data, learning_rates):
-    clock = []
-    result = run(data, steps=None, minutes=0.02, lr_g=1e-3, eval_every=None,
-                 callback=lambda step, g: clock.append(time.perf_counter()))
+def test_a_timed_run_follows_the_clock_down_to_a_small_rate(data, learning_rates,
+                                                            steady_clock):
+    result = run(data, steps=None, minutes=0.02, lr_g=1e-3, eval_every=None)
     rates = [lr_g for lr_g, _ in learning_rates]
-    assert result.step >= 3 and rates[0] == pytest.approx(1e-3)
+    assert result.step > 100 and rates[0] == pytest.approx(1e-3)
     assert all(a >= b for a, b in zip(rates, rates[1:]))  # never rising
-    # The last step began after the previous one ended, at least this far into the 1.2 s
-    # budget (the run's clock started before the first step): its rate is at most this.
-    used = (clock[-2] - clock[0]) / 1.2
-    assert rates[-1] <= 1e-3 * schedule.learning_rate_scale("cosine", used, 0.5) + 1e-12
+    assert rates[len(rates) // 3] == pytest.approx(1e-3)  # full rates for the first half
+    assert rates[-1] < 1e-3 * 0.01  # the last step is taken close to the deadline
 
 
 def test_bfloat16_precision_trains_float32_weights(data, tmp_path):
