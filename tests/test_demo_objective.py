@@ -139,7 +139,8 @@ def test_objective_demo(browser, server, edition, source):
         assert ("평균" in controls) == (edition == "ko") and ("mean" in controls) == (edition == "en")
         assert "내트" in after if edition == "ko" else "nats" in after
         if source == "http":
-            tab.evaluate("() => window.ganbook.objective.set(2, 1.5)")
+            tab.evaluate("() => { window.ganbook.objective.set(2, 1.5); "
+                         "document.activeElement.blur(); }")
             out = bc.SCREENSHOT_DIR / f"demo_objective_{edition}.png"
             out.parent.mkdir(parents=True, exist_ok=True)
             demo.screenshot(path=str(out))

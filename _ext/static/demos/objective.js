@@ -108,6 +108,8 @@
       oninput: function (v) { sigma = v; update(); }
     });
     var readout = el("div", root, {"class": "ganbook-demo__readout", "aria-live": "polite"});
+    // Hangul ("내트") from the book's web font; its unicode-range leaves digits to monospace.
+    readout.style.fontFamily = "'Nanum Gothic', var(--pst-font-family-monospace), monospace";
     var top = el("canvas", root, {width: 680, height: 230, "data-name": "densities"});
     var bottom = el("canvas", root, {width: 680, height: 200, "data-name": "dstar"});
     var nats = t({en: "nats", ko: "내트"});
@@ -145,8 +147,9 @@
 
     function update() {
       result = compute(mu, sigma);
-      readout.textContent = "C(G) = " + result.c.toFixed(3) + " " + nats + "   JSD = " +
-        result.jsd.toFixed(3) + " " + nats + "   (-log 4 = " + (-Math.log(4)).toFixed(3) + ")";
+      readout.textContent = "C(G) = " + result.c.toFixed(3) + " " + nats + ", JSD = " +
+        result.jsd.toFixed(3) + " " + nats + " (" + t({en: "minimum", ko: "최솟값"}) +
+        " -log 4 = " + (-Math.log(4)).toFixed(3) + ")";
       readout.dataset.c = String(result.c);
       readout.dataset.jsd = String(result.jsd);
       draw();
