@@ -26,7 +26,7 @@ from ganbook.objective import optimal_discriminator, virtual_training_criterion
 
 PAGE = "book/04_gan_objective.html"
 EDITIONS = {"en": "", **{edition: f"{edition}/" for edition in bc.EDITIONS}}
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+IN_CI = bool(os.environ.get("CI"))  # as in tests/test_browser.py
 # (mean, std) of p_g: the opening setting, p_g = p_data, a far generator, a narrow one.
 SETTINGS = [(2.0, 1.5), (0.0, 1.0), (-4.3, 0.7), (5.0, 0.3), (1.2, 3.0)]
 PROBES = [-2.0, 0.0, 1.0, 2.0, 4.0]  # where the handle reports D*
