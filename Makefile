@@ -28,7 +28,7 @@ help:
 	@echo "make test     unit tests + nbval on every notebook + browser test (sets up first)"
 	@echo "make execute  re-run every notebook in place, in _toc.yml order"
 	@echo "make lab      open the notebooks in JupyterLab"
-	@echo "make bench    measure training throughput (see README)"
+	@echo "make bench    measure training throughput (python -m booktools.bench --help)"
 	@echo "make clean    remove the build, caches and vendored JavaScript (keeps .venv and data)"
 
 $(STAMP): requirements.txt pyproject.toml
