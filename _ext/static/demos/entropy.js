@@ -32,8 +32,8 @@
       oninput: function () { draw(); }
     });
     var figures = api.el("div", root);
-    var left = api.el("canvas", figures, {width: 230, height: 260});
-    var right = api.el("canvas", figures, {width: 480, height: 260});
+    var left = api.el("canvas", figures, {width: 200, height: 260});
+    var right = api.el("canvas", figures, {width: 440, height: 260});
     var readout = api.el("div", root, {"class": "ganbook-demo__readout", "data-role": "readout"});
     api.el("span", readout, null, "h(");
     var shownP = X.quantity(readout, "p");
@@ -56,7 +56,7 @@
       a.bars([1.2, 1.8], [1 - p], {color: "#ff7f0e"});
       var y0 = a.toPx(0, 0)[1];
       a.ctx.fillStyle = "#fff";
-      a.ctx.fillRect(0, y0 + 2, left.width, 17);   // numeric x ticks -> outcome names
+      a.ctx.fillRect(a.toPx(0, 0)[0] - 8, y0 + 2, left.width, 17);  // x ticks -> outcome names
       a.ctx.fillStyle = "#222";
       a.ctx.font = X.font(11);
       a.ctx.textAlign = "center";

@@ -86,8 +86,15 @@
     document.fonts.load(font(12), text).then(redraw, function () {});
   }
 
+  /* The read-out is monospace (ganbook.css); Hangul in it comes from the web font first. */
+  function readoutFont(node) {
+    var box = node.closest ? node.closest(".ganbook-demo__readout") : null;
+    if (box) box.style.fontFamily = '"Nanum Gothic", var(--pst-font-family-monospace), monospace';
+  }
+
   /* A line of the read-out: label, then numbers in <span data-quantity="..."> elements. */
   function quantity(parent, name) {
+    readoutFont(parent);
     return ganbook.el("span", parent, {"data-quantity": name});
   }
 

@@ -1,6 +1,8 @@
 /* Chapter 3: two Gaussians with KL(p||q), KL(q||p) (closed form) and JSD(p||q), the JSD computed
- * as the chapter's gaussian_jsd does: the densities on the grid numpy.linspace(-15, 25, 8001)
- * times its step form two discrete distributions, whose JSD is ganbook.divergences.js_divergence.
+ * as the chapter's gaussian_jsd does: the densities on an even grid times its step form two
+ * discrete distributions, whose JSD is ganbook.divergences.js_divergence. The grid is
+ * numpy.linspace(-30, 30, 12001) (step 0.005, as the chapter's), wide enough that every
+ * Gaussian the sliders allow (|mu| <= 4, sigma <= 3) has all but 1e-17 of its mass on it.
  * Handle: window.ganbook.js.set({mu1, s1, mu2, s2}) (any subset), .state(). */
 (function () {
   "use strict";
@@ -31,7 +33,7 @@
     var shownPercent = X.quantity(line2, "percent_of_log2");
     api.el("span", line2, null, "%" + L.ofLog2);
 
-    var grid = X.linspace(-15, 25, 8001), dx = grid[1] - grid[0];
+    var grid = X.linspace(-30, 30, 12001), dx = grid[1] - grid[0];
     var xs = X.linspace(-8, 8, 801), current = {};
 
     function gridJsd(v) {
@@ -40,11 +42,13 @@
         p[i] = X.normalPdf(grid[i], v.mu1, v.s1) * dx;
         q[i] = X.normalPdf(grid[i], v.mu2, v.s2) * dx;
       }
-      var toP = 0, toQ = 0;   // KL(p || m), KL(q || m): terms where the first is > 0
+      // KL(p || m), KL(q || m): the terms where the first and m are > 0 (m underflows to 0
+      // only beside the smallest subnormal numbers, whose terms are below any float)
+      var toP = 0, toQ = 0;
       for (i = 0; i < n; i++) {
         var m = 0.5 * (p[i] + q[i]);
-        if (p[i] > 0) toP += p[i] * (Math.log(p[i]) - Math.log(m));
-        if (q[i] > 0) toQ += q[i] * (Math.log(q[i]) - Math.log(m));
+        if (m > 0 && p[i] > 0) toP += p[i] * (Math.log(p[i]) - Math.log(m));
+        if (m > 0 && q[i] > 0) toQ += q[i] * (Math.log(q[i]) - Math.log(m));
       }
       return 0.5 * toP + 0.5 * toQ;
     }
