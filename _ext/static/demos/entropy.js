@@ -21,7 +21,7 @@
       probability: t({en: "probability", ko: "확률"}),
       coin: t({en: "coin with p = ", ko: "p = "}), coinEnd: t({en: "", ko: "인 동전"}),
       xlabel: t({en: "p = P(heads)", ko: "p = P(앞면)"}),
-      ylabel: t({en: "entropy (bits)", ko: "엔트로피 (비트)"}),
+      ylabel: t({en: "entropy (bits)", ko: "엔트로피(비트)"}),
       title: t({en: "binary entropy function", ko: "이진 엔트로피 함수"}),
       bits: t({en: " bits", ko: "비트"}), nats: t({en: " nats", ko: "내트"})
     };
