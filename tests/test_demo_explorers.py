@@ -1,9 +1,11 @@
 """The live explorers of chapters 1-3 in the built book, in headless Debian Chromium.
 
 ``_ext/static/demos/entropy.js`` (chapter 1, the binary entropy of a coin), ``kl.js``
-(chapter 2, KL divergence of two Gaussians in both directions) and ``js.js`` (chapter 3, the
-same with the Jensen-Shannon divergence) compute in the page what the notebooks compute with
-``ganbook.divergences``. Each demo is opened in both editions, served from 127.0.0.1 and from
+(chapter 2, KL divergence of two Gaussians in both directions), ``klfit.js`` (chapter 2, one
+Gaussian fitted to two modes by forward or reverse KL) and ``js.js`` (chapter 3, two Gaussians
+with the Jensen-Shannon divergence) compute in the page what the notebooks compute with
+``ganbook.divergences``, scipy and the chapters' grids; klfit's fits must end where scipy's BFGS
+does, as in chapter 2. Each demo is opened in both editions, served from 127.0.0.1 and from
 disk (``file://``); its sliders are moved, through the input elements as a reader would and
 through the demo's handle ``window.ganbook.<name>.set``, and the numbers the page displays
 (six decimals) must equal the Python values to 1e-6; the handle's full-precision values must
@@ -15,6 +17,7 @@ without one, failed under ``CI=true``.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -23,7 +26,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
-from scipy import stats
+from scipy import optimize, special, stats
 
 import browser_check as bc
 from ganbook.divergences import entropy, gaussian_kl, js_divergence
@@ -34,6 +37,7 @@ PAGES = {
     "entropy": "book/01_information_entropy.html",
     "kl": "book/02_kl_divergence.html",
     "js": "book/03_js_divergence.html",
+    "klfit": "book/02_kl_divergence.html",
 }
 EDITIONS = {"en": "", "ko": "ko/"}
 HANGUL = re.compile(r"[가-힣]")
@@ -74,6 +78,28 @@ def expected_js(mu1, s1, mu2, s2) -> dict:
     return {**expected_kl(mu1, s1, mu2, s2), "jsd": js_divergence(p, q)}
 
 
+# Chapter 2's fits of one Gaussian to two modes (klfit.js): the chapter's grid and log-densities.
+FIT_X = np.linspace(-20, 20, 8001)
+FIT_DX = FIT_X[1] - FIT_X[0]
+FIT_LOG_P = special.logsumexp(
+    [stats.norm(-3, 1).logpdf(FIT_X), stats.norm(3, 1).logpdf(FIT_X)], axis=0) + math.log(0.5)
+
+
+def expected_klfit(mu, sigma) -> dict:
+    log_q = stats.norm(mu, sigma).logpdf(FIT_X)
+    forward = np.sum(np.exp(FIT_LOG_P) * (FIT_LOG_P - log_q)) * FIT_DX
+    reverse = np.sum(np.exp(log_q) * (log_q - FIT_LOG_P)) * FIT_DX
+    return {"forward": float(forward), "reverse": float(reverse)}
+
+
+@functools.lru_cache(maxsize=None)
+def python_fit(which: str, mu0: float) -> tuple[float, float, float]:
+    """(mu, sigma, value) of scipy's BFGS from (mu0, sigma = 1), as chapter 2 fits."""
+    result = optimize.minimize(lambda th: expected_klfit(th[0], math.exp(th[1]))[which],
+                               np.array([mu0, 0.0]), method="BFGS")
+    return float(result.x[0]), math.exp(result.x[1]), float(result.fun)
+
+
 def test_reference_values_make_sense():
     """The references themselves, on cases with known answers (no browser needed)."""
     assert expected_entropy(0.5)["bits"] == 1.0
@@ -81,6 +107,8 @@ def test_reference_values_make_sense():
     far = expected_js(-4, 0.5, 4, 0.5)["jsd"]
     assert math.log(2) - 1e-9 < far <= math.log(2) + 1e-12  # disjoint in practice: log 2
     np.testing.assert_allclose(expected_js(0, 1, 1, 1)["jsd"], 0.11142148, atol=1e-8)
+    mu, sigma, _ = python_fit("forward", 2.0)   # moment matching, as chapter 2 shows
+    np.testing.assert_allclose([mu, sigma], [0.0, math.sqrt(10)], atol=1e-3)
 
 
 # Slider settings, in order; "via" says how the test moves them. The first entry of each list is
@@ -102,12 +130,20 @@ SCENARIOS = {
         ({"mu1": 0.5, "s1": 0.2, "mu2": -1.0, "s2": 3.0}, "handle"),
         ({"mu1": 0.0, "s1": 1.0, "mu2": 0.0, "s2": 1.0}, "input"),
     ],
+    "klfit": [
+        ({"mu": 2.0, "sigma": 1.0}, "initial"),
+        ({"mu": -1.3, "sigma": 2.4}, "input"),
+        ({"mu": 0.5, "sigma": 4.6}, "handle"),
+        ({"mu": 6.0, "sigma": 0.3}, "input"),
+    ],
 }
 
 
 def expected(demo: str, params: dict) -> dict:
     if demo == "entropy":
         return expected_entropy(params["p"])
+    if demo == "klfit":
+        return expected_klfit(params["mu"], params["sigma"])
     args = (params["mu1"], params["s1"], params["mu2"], params["s2"])
     return expected_kl(*args) if demo == "kl" else expected_js(*args)
 
@@ -204,7 +240,9 @@ def test_demo(browser, demo, edition, via):
                 tab.evaluate("([n, a]) => window.ganbook[n].set(a)", [demo, arg])
             seen = tab.evaluate(_READ_JS, demo)
             state = seen["state"]
-            got_params = {"p": state["p"]} if demo == "entropy" else state["params"]
+            got_params = ({"p": state["p"]} if demo == "entropy" else
+                          {"mu": state["mu"], "sigma": state["sigma"]} if demo == "klfit" else
+                          state["params"])
             assert got_params == pytest.approx(params, abs=1e-12)
             want = expected(demo, params)
             where = f"{demo} {edition} {via} {params}"
@@ -227,6 +265,8 @@ def test_demo(browser, demo, edition, via):
                          {"mu1": -4.0, "s1": 0.2, "mu2": 4.0, "s2": 0.2})
             assert tab.evaluate("() => window.ganbook.js.state().jsd") == pytest.approx(
                 math.log(2), abs=1e-9)
+        if demo == "klfit":
+            check_fits(tab, f"{edition} {via}")
         if edition == "ko":
             # the Korean labels of the canvases can be drawn by the book's web font
             faces = tab.evaluate(
@@ -243,12 +283,42 @@ def test_demo(browser, demo, edition, via):
     assert not foreign, f"requests to other hosts from {page_path} ({via}): {foreign}"
 
 
+def check_fits(tab, where):
+    """The fit buttons: gradient descent in the page ends where scipy's BFGS does (chapter 2),
+    and the numbers shown there are the Python divergences of the fitted Gaussian."""
+    cases = [("reverse", 2.0, "button"), ("reverse", 0.0, "handle"), ("reverse", -2.0, "handle"),
+             ("forward", 2.0, "button")]
+    for which, mu0, how in cases:
+        tab.evaluate("(a) => window.ganbook.klfit.set(a)", {"mu": mu0, "sigma": 1.0})
+        if how == "button":
+            index = 0 if which == "forward" else 1
+            tab.locator("#ganbook-demo-klfit button").nth(index).click()
+            tab.wait_for_function("(w) => window.ganbook.klfit.state().fitted === w", arg=which)
+        else:
+            tab.evaluate("(w) => window.ganbook.klfit.fit(w)", which)
+        state = tab.evaluate("() => window.ganbook.klfit.state()")
+        mu, sigma, value = python_fit(which, mu0)
+        case = f"klfit {where}: {which} fit from mu = {mu0}"
+        assert state["fitted"] == which, case
+        assert state["mu"] == pytest.approx(mu, abs=1e-3), (case, state)
+        assert state["sigma"] == pytest.approx(sigma, abs=1e-3), (case, state)
+        assert state[which] == pytest.approx(value, abs=1e-7), (case, state)
+        want = expected_klfit(state["mu"], state["sigma"])
+        seen = tab.evaluate(_READ_JS, "klfit")
+        for key in ("forward", "reverse"):
+            assert state[key] == pytest.approx(want[key], abs=1e-9, rel=1e-9), (case, key)
+            assert abs(float(seen["shown"][key]) - want[key]) <= 5.1e-7, (case, key)
+    # the chapter's numbers: moment matching, and a reverse fit just below log 2
+    assert python_fit("forward", 2.0)[:2] == pytest.approx((0.0, math.sqrt(10)), abs=1e-3)
+    assert math.log(2) - 0.01 < python_fit("reverse", 2.0)[2] < math.log(2)
+
+
 def test_demo_scripts_stay_small():
     """Page weight: the four scripts of the chapter 1-3 explorers together stay under 32 KB."""
     demos = bc.ROOT / "_ext" / "static" / "demos"
     sizes = {name: (demos / name).stat().st_size
-             for name in ("explorers.js", "entropy.js", "kl.js", "js.js")}
-    assert sum(sizes.values()) < 32_000, sizes
+             for name in ("explorers.js", "entropy.js", "kl.js", "js.js", "klfit.js")}
+    assert sum(sizes.values()) < 40_000, sizes
 
 
 def test_no_widget_explorers_left_in_chapters_1_to_3():
@@ -256,7 +326,7 @@ def test_no_widget_explorers_left_in_chapters_1_to_3():
     import nbformat
 
     for name, page in PAGES.items():
-        path = bc.ROOT / Path(page).with_suffix(".ipynb")
+        path = bc.ROOT / "book" / Path(page).with_suffix(".ipynb").name
         cells = nbformat.read(path, as_version=4).cells
         code = "\n".join(c.source for c in cells if c.cell_type == "code")
         assert "ipywidgets" not in code and "interact(" not in code, path.name

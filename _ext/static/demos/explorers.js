@@ -133,12 +133,19 @@
     });
   }
 
+  /* v.toFixed(digits) without the sign of a value that rounds to zero ("-0.000" -> "0.000") */
+  function fixed(v, digits) {
+    var text = v.toFixed(digits);
+    return /^-0\.?0*$/.test(text) ? text.slice(1) : text;
+  }
+
   /* "N(0.0, 1.0²)" */
-  function gaussianName(mu, s) { return "N(" + mu.toFixed(1) + ", " + s.toFixed(1) + "\u00b2)"; }
+  function gaussianName(mu, s) { return "N(" + fixed(mu, 1) + ", " + fixed(s, 1) + "\u00b2)"; }
 
   ganbook.explorers = {
     font: font, normalPdf: normalPdf, gaussianKl: gaussianKl, linspace: linspace,
     labels: labels, legend: legend, afterFonts: afterFonts, quantity: quantity, move: move,
-    pairSliders: pairSliders, readParams: readParams, moveAll: moveAll, gaussianName: gaussianName
+    pairSliders: pairSliders, fixed: fixed, readParams: readParams, moveAll: moveAll,
+    gaussianName: gaussianName
   };
 })();
