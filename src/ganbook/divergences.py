@@ -149,7 +149,10 @@ def js_divergence(p, q, base=None) -> float:
     m = 0.5 * (p + q)
 
     def _kl_to_m(a: np.ndarray) -> float:
-        nz = a > 0  # where a > 0, m >= a/2 > 0, so the logarithm is finite
+        # Where a > 0, m >= a/2 > 0 in exact arithmetic; in floating point, half of the
+        # smallest subnormal number rounds to 0. Such an entry's term, at most a * log 2, is
+        # itself below the smallest positive float, so it is left out rather than made inf.
+        nz = (a > 0) & (m > 0)
         return float(np.sum(a[nz] * (np.log(a[nz]) - np.log(m[nz]))))
 
     return (0.5 * _kl_to_m(p) + 0.5 * _kl_to_m(q)) / scale
