@@ -97,7 +97,7 @@
     var spec = (window.ganbook.data || {}).latentGenerator;
     if (!spec) {
       root.textContent = t({en: "latent explorer: the generator's data file is missing",
-                            ko: "잠재 공간 탐색기: 생성자 데이터 파일이 없습니다"});
+                            ko: "잠재 공간 탐색기: 생성자 데이터 파일이 없다"});
       throw new Error("latent: window.ganbook.data.latentGenerator is missing");
     }
     var generate = makeGenerator(spec);
@@ -125,9 +125,9 @@
       en: "The generator of this chapter's default run, running in your browser: " +
           "z = (1 − α) z_A + α z_B + a₁u₁ + … + a₄u₄, where z_A and z_B are random latent " +
           "vectors and u₁ … u₄ fixed orthonormal directions of the 64-dimensional latent space.",
-      ko: "이 장의 기본 실행에서 학습한 생성자가 브라우저에서 돌아갑니다: " +
+      ko: "이 장의 기본 실행에서 학습한 생성자가 브라우저에서 돌아간다: " +
           "z = (1 − α) z_A + α z_B + a₁u₁ + … + a₄u₄. z_A와 z_B는 무작위 잠재 벡터이고 " +
-          "u₁ … u₄는 64차원 잠재 공간의 고정된 정규직교 방향입니다."}));
+          "u₁ … u₄는 64차원 잠재 공간의 고정된 정규직교 방향이다."}));
     var top = el("div", root, {style: "display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start"});
     var main = el("canvas", top, {width: 196, height: 196, "data-name": "digit",
                                   "aria-label": t({en: "generated digit", ko: "생성된 숫자"}),
@@ -163,13 +163,13 @@
     api.button(buttons, t({en: "draw a 10 × 10 grid", ko: "10 × 10 격자 그리기"}), function () {
       grid(st.gridSeed === null ? 1000 : st.gridSeed + 1);
     });
-    var info = el("div", controls, {"class": "ganbook-demo__readout"});
+    var info = el("div", controls, {"class": "ganbook-demo__label"});
 
     el("div", root, {"class": "ganbook-demo__label", style: "margin-top:8px"},
        t({en: "The line from A (left) to B (right), α = 0, 1/9, …, 1; the frame nearest " +
               "to the slider's α is outlined.",
           ko: "A(왼쪽)에서 B(오른쪽)까지의 직선, α = 0, 1/9, …, 1. 슬라이더의 α에 가장 " +
-              "가까운 칸에 테두리가 있습니다."}));
+              "가까운 칸에 테두리를 그렸다."}));
     var strip = el("canvas", root, {width: 10 * 58, height: 58, "data-name": "line",
                                     style: "max-width:100%"});
     var gridBox = el("div", root, {style: "display:none;margin-top:8px"});
