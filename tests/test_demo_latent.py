@@ -1,0 +1,147 @@
+"""Chapter 6's latent explorer in the built book, in a real browser (headless Chromium).
+
+The page runs the trained generator itself (``_static/demos/latent.js`` with the weights of
+``latent-generator.js``, written by ``python -m ganbook.web_export``). Over 127.0.0.1 and from
+``file://``, in both editions: the demo mounts with no console error and no request to another
+host, its pixels for fixed latent vectors match the Python computation on the same float16
+weights (to rounding) and the float32 PyTorch model (``tests/latent_fixtures.json``) within
+``ganbook.web_export.TOLERANCE``, and its controls do what they say. A screenshot of the demo
+per edition and transport goes to ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+
+import browser_check as bc
+from ganbook import web_export as we
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PAGE = "book/06_mnist_gan.html"
+EDITIONS = {"en": PAGE, "ko": f"ko/{PAGE}"}
+
+
+def _why_not_runnable() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Python package playwright is missing"
+    if bc.find_chromium() is None:
+        return "Chromium is not installed (Debian: apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    reason = _why_not_runnable()
+    if reason is None and not (bc.HTML_DIR / PAGE).exists():
+        reason = f"{bc.HTML_DIR / PAGE} is not built: build the book first (make book)"
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with bc.BookServer(bc.HTML_DIR) as server, sync_playwright() as p:
+        chromium = bc.launch(p, bc.find_chromium())
+        chromium.server_url = server.url
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return we.read_js(we.DEFAULT_OUT)
+
+
+@pytest.fixture(scope="module")
+def fixtures():
+    return json.loads(we.DEFAULT_FIXTURES.read_text())
+
+
+def _open(browser, edition: str, transport: str):
+    """The chapter in a fresh context; returns (tab, console errors, foreign requests)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    errors, foreign = [], []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+
+    def route(r):
+        parts = urlsplit(r.request.url)
+        if parts.hostname in bc.ALLOWED_HOSTS or parts.scheme in ("file", "data", "blob"):
+            r.continue_()
+        else:
+            foreign.append(r.request.url)
+            r.abort("blockedbyclient")
+
+    tab.route("**/*", route)
+    base = bc.HTML_DIR.resolve().as_uri() + "/" if transport == "file" else browser.server_url
+    tab.goto(base + EDITIONS[edition], wait_until="load")
+    tab.wait_for_function("() => !!(window.ganbook && window.ganbook.latent"
+                          " && window.ganbook.latent.render)", timeout=bc.PAGE_TIMEOUT_MS)
+    return tab, errors, foreign
+
+
+@pytest.mark.parametrize("transport", ["http", "file"])
+@pytest.mark.parametrize("edition", ["en", "ko"])
+def test_latent_explorer_matches_python(browser, spec, fixtures, edition, transport):
+    tab, errors, foreign = _open(browser, edition, transport)
+    try:
+        z = np.array(fixtures["z"])
+        js = np.array(tab.evaluate("zs => zs.map(z => window.ganbook.latent.render(z))",
+                                   z.tolist()))
+        assert js.shape == (len(z), 784)
+        # The same float16 weights, float64 arithmetic: the page is Python to rounding,
+        np.testing.assert_allclose(js, we.forward(spec, z), rtol=0, atol=1e-9)
+        # and within the measured tolerance of the float32 PyTorch model.
+        error = np.abs(js - np.array(fixtures["model_pixels"])).max()
+        assert error <= we.TOLERANCE, f"{255 * error:.2f} / 255"
+
+        # The controls: z = (1 - alpha) z_A + alpha z_B + sum_i a_i u_i, drawn on the page.
+        offsets = [1.0, -0.5, 0.0, 2.2]
+        state = tab.evaluate("o => window.ganbook.latent.set(o)",
+                             {"seedA": 3, "seedB": 8, "alpha": 0.37, "offsets": offsets})
+        z_a = np.array(tab.evaluate("s => window.ganbook.latent.latent(s)", 3))
+        z_b = np.array(tab.evaluate("s => window.ganbook.latent.latent(s)", 8))
+        expected = 0.63 * z_a + 0.37 * z_b + np.array(offsets) @ np.array(spec["directions"])
+        np.testing.assert_allclose(state["z"], expected, atol=1e-12)
+        np.testing.assert_allclose(state["pixels"], we.forward(spec, [expected])[0],
+                                   atol=1e-9)
+        assert state["alpha"] == 0.37 and state["offsets"] == offsets
+        assert abs(z_a.mean()) < 0.5 and 0.6 < z_a.std() < 1.4  # standard-normal draws
+        # The digit on the canvas is the state's pixels (ink dark on white, 7x scale).
+        ink = tab.evaluate("""() => {
+            const c = document.querySelector('.ganbook-demo[data-demo=latent] canvas');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const out = [];
+            for (let p = 0; p < 784; p++) {
+                const x = (p % 28) * 7 + 3, y = Math.floor(p / 28) * 7 + 3;
+                out.push(1 - d[4 * (y * c.width + x)] / 255);
+            }
+            return out;
+        }""")
+        np.testing.assert_allclose(ink, state["pixels"], atol=1 / 255 + 1e-9)
+
+        zs = tab.evaluate("s => window.ganbook.latent.grid(s)", 5)
+        assert len(zs) == 100 and tab.evaluate("window.ganbook.latent.state().gridSeed") == 5
+        grid_pixels = we.forward(spec, zs)
+        assert 0.05 < grid_pixels.mean() < 0.3  # digits: mostly paper, some ink
+
+        text = tab.inner_text(".ganbook-demo[data-demo=latent]")
+        word = {"en": "interpolation", "ko": "보간"}[edition]
+        assert word in text, text[:300]
+        if edition == "ko":
+            assert "direction" not in text and "new digit" not in text
+        bc.SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        tab.locator(".ganbook-demo[data-demo=latent]").screenshot(
+            path=str(bc.SCREENSHOT_DIR / f"demo_latent_{edition}_{transport}.png"))
+        assert not errors, errors
+        assert not foreign, foreign
+    finally:
+        tab.context.close()
