@@ -384,11 +384,14 @@
           playing: playing
         };
       },
+      /* reset(): a fresh run with the controls' settings; reset(o): with the defaults
+       * overridden by o. */
       reset: function (options) {
         handle.pause();
+        var base = options ? DEFAULTS : JSON.parse(JSON.stringify(settings));
         options = options || {};
         Object.keys(DEFAULTS).forEach(function (key) {
-          settings[key] = options[key] !== undefined ? options[key] : DEFAULTS[key];
+          settings[key] = options[key] !== undefined ? options[key] : base[key];
         });
         tr = trainer(settings);
         inputs.lr_d.value = Math.log10(settings.lr_d);
