@@ -225,8 +225,8 @@ class GAN1D:
     whose losses are not finite, stops as *diverged* and keeps its last healthy weights.
     """
 
-    DEFAULTS = {"seed": 1, "lr_d": 0.005, "lr_g": 0.0005, "k": 3, "batch": 32,
-                "loss": "nonsaturating", "hidden": 16}
+    DEFAULTS = {"seed": 1, "lr_d": 0.005, "lr_g": 0.0005, "k": 3, "batch": 64,
+                "loss": "nonsaturating", "hidden": 24}
     MU, SIGMA = 2.0, 0.5
     XLIM = (-1.0, 5.0)
     N_BINS, N_GRID, N_QUANTILES, RECORD_EVERY = 60, 121, 1000, 25

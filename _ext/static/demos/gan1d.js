@@ -6,8 +6,10 @@
  * (same random numbers, initialisation and order of operations). The page's handle is
  * window.ganbook.gan1d: step(n), state(), reset(settings), play(), pause().
  *
- * The model: data N(2, 0.5^2); noise z ~ N(0, 1); G and D are MLPs 1 -> 16 -> 16 -> 1 with
- * tanh; D returns a logit l and D(x) = sigmoid(l). One iteration of Algorithm 1: k times
+ * The model: data N(2, 0.5^2); noise z ~ N(0, 1); G and D are MLPs 1 -> h -> h -> 1 (h = 24
+ * by default), G with ELU, D with leaky ReLU; D returns a logit l and D(x) = sigmoid(l).
+ * Both are drawn from one seeded rng (G first), which then supplies every minibatch; the
+ * minibatch size m and k, the rates and the loss can change between iterations. One iteration of Algorithm 1: k times
  * {m data draws, m noise draws, one Adam step of D on -[mean log D(x) + mean log(1 - D(G(z)))]},
  * then m noise draws and one Adam step of G on the non-saturating loss -mean log D(G(z)) or
  * the minimax loss mean log(1 - D(G(z))). Adam with beta1 = 0.5, beta2 = 0.999.
@@ -16,8 +18,8 @@
   "use strict";
   var ganbook = window.ganbook;
 
-  var DEFAULTS = {seed: 1, lr_d: 0.005, lr_g: 0.0005, k: 3, batch: 32,
-                  loss: "nonsaturating", hidden: 16};
+  var DEFAULTS = {seed: 1, lr_d: 0.005, lr_g: 0.0005, k: 3, batch: 64,
+                  loss: "nonsaturating", hidden: 24};
   var MU = 2, SIGMA = 0.5;
   var XLIM = [-1, 5], N_BINS = 60, N_GRID = 121, N_QUANTILES = 1000, RECORD_EVERY = 25;
   // A network whose weights reach this size has blown up (they start below about 3 and
@@ -298,6 +300,7 @@
     var strip = el("canvas", root, {width: 640, height: 90});
     var jsCanvas = el("canvas", root, {width: 640, height: 170});
     var readout = el("p", root, {"class": "ganbook-demo__readout", "aria-live": "polite"});
+    readout.style.fontFamily = "inherit";   // the monospace font has no Hangul
     var warning = el("p", root, {"class": "ganbook-demo__warning", role: "status"});
     warning.style.color = "#b00020";
 
@@ -321,9 +324,10 @@
       var q = ganbook.plot(jsCanvas, {xlim: [0, Math.max(100, tr.step)], ylim: [0, top],
                                       xlabel: L.iter, ylabel: L.bits, title: L.jsTitle});
       q.line(hx, hy, {color: "#9467bd", width: 1.5});
+      function fmt(v) { return isFinite(v) ? v.toFixed(3) : "–"; }   // no step yet: no loss
       readout.textContent = (T({en: "iteration ", ko: "반복 "}) + tr.step +
-        "   D loss " + tr.loss_d.toFixed(3) + "   G loss " + tr.loss_g.toFixed(3) +
-        "   mean D(x) " + tr.d_real.toFixed(3) + "   mean D(G(z)) " + tr.d_fake.toFixed(3) +
+        "   D loss " + fmt(tr.loss_d) + "   G loss " + fmt(tr.loss_g) +
+        "   mean D(x) " + fmt(tr.d_real) + "   mean D(G(z)) " + fmt(tr.d_fake) +
         "   JSD " + m.js.toFixed(4) + T({en: " bits", ko: " 비트"}));
       warning.textContent = tr.diverged ? L.diverged + " (" + tr.message + ")" : "";
     }
@@ -338,7 +342,7 @@
       ctx.moveTo(left, yTop); ctx.lineTo(W - right, yTop);
       ctx.moveTo(left, yBottom); ctx.lineTo(W - right, yBottom);
       ctx.stroke();
-      ctx.fillStyle = "#222"; ctx.font = "11px sans-serif"; ctx.textAlign = "left";
+      ctx.fillStyle = "#222"; ctx.font = ganbook.font(11, strip); ctx.textAlign = "left";
       ctx.fillText(L.map, left, 12);
       ctx.textAlign = "right";
       ctx.fillText("x", left - 6, yTop + 4);
@@ -421,6 +425,8 @@
       }
     };
     draw();
+    // Canvas text needs the web font loaded (Hangul): draw again once the page's fonts are in.
+    if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { draw(); });
     return handle;
   });
 })();

@@ -111,6 +111,14 @@
     return out;
   }
 
+  /* The page's font stack for canvas text, so that Hangul is drawn with the book's web
+   * font (canvas text does not inherit CSS). */
+  ganbook.font = function (px, node) {
+    var family = "";
+    try { family = window.getComputedStyle(node || document.body).fontFamily; } catch (e) {}
+    return px + "px " + (family || "sans-serif");
+  };
+
   ganbook.plot = function (canvas, o) {
     var ctx = canvas.getContext("2d");
     var W = canvas.width, H = canvas.height;
@@ -127,7 +135,7 @@
     ctx.lineWidth = 1;
     ctx.strokeRect(m.left, m.top, W - m.left - m.right, H - m.top - m.bottom);
     ctx.fillStyle = "#222";
-    ctx.font = "11px sans-serif";
+    ctx.font = ganbook.font(11, canvas);
     ctx.textAlign = "center";
     ticks(xlim[0], xlim[1], 6).forEach(function (v) {
       var p = toPx(v, ylim[0]);
@@ -139,7 +147,7 @@
       ctx.fillText(+v.toPrecision(6) + "", p[0] - 4, p[1] + 4);
     });
     ctx.textAlign = "center";
-    ctx.font = "12px sans-serif";
+    ctx.font = ganbook.font(12, canvas);
     if (o.xlabel) ctx.fillText(o.xlabel, m.left + (W - m.left - m.right) / 2, H - 6);
     if (o.title) ctx.fillText(o.title, m.left + (W - m.left - m.right) / 2, 15);
     if (o.ylabel) {
@@ -198,7 +206,7 @@
         });
       },
       legend: function (items) {
-        ctx.font = "11px sans-serif";
+        ctx.font = ganbook.font(11, canvas);
         ctx.textAlign = "left";
         var x = W - m.right - 8, y = m.top + 14, width = 0;
         items.forEach(function (it) { width = Math.max(width, ctx.measureText(it.label).width); });

@@ -291,6 +291,7 @@
     var main = el("canvas", row, {width: 400, height: 400});
     var cov = el("canvas", row, {width: 320, height: 220});
     var readout = el("p", root, {"class": "ganbook-demo__readout", "aria-live": "polite"});
+    readout.style.fontFamily = "inherit";   // the monospace font has no Hangul
     var warning = el("p", root, {"class": "ganbook-demo__warning", role: "status"});
     warning.style.color = "#b00020";
     var off = el("canvas", null, {width: HEAT, height: HEAT});
@@ -395,6 +396,8 @@
       }
     };
     draw();
+    // Canvas text needs the web font loaded (Hangul): draw again once the page's fonts are in.
+    if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { draw(); });
     return handle;
   });
 }());
