@@ -17,6 +17,7 @@
  *                               o = {xlim, ylim, xlabel, ylabel, title}; returns a drawing
  *                               context with .line(xs, ys, style), .bars(...), .points(...),
  *                               .legend([{label, color}]), .toPx(x, y)
+ *   ganbook.font(px, node)      a canvas font in the page's font stack (Hangul included)
  *   ganbook.mlp(sizes, act, rng) a small multilayer perceptron with hand-written gradients
  *                               (Float64Array): .forward(X, n), .backward(dOut), .params,
  *                               .grads; ganbook.adam(net, o) its optimiser (see below)
