@@ -17,6 +17,10 @@
  *                               o = {xlim, ylim, xlabel, ylabel, title}; returns a drawing
  *                               context with .line(xs, ys, style), .bars(...), .points(...),
  *                               .legend([{label, color}]), .toPx(x, y)
+ *   ganbook.font(px, node)      a canvas font in the page's font stack (Hangul included)
+ *   ganbook.mlp(sizes, act, rng) a small multilayer perceptron with hand-written gradients
+ *                               (Float64Array): .forward(X, n), .backward(dOut), .params,
+ *                               .grads; ganbook.adam(net, o) its optimiser (see below)
  */
 (function () {
   "use strict";
@@ -108,6 +112,14 @@
     return out;
   }
 
+  /* The page's font stack for canvas text, so that Hangul is drawn with the book's web
+   * font (canvas text does not inherit CSS). */
+  ganbook.font = function (px, node) {
+    var family = "";
+    try { family = window.getComputedStyle(node || document.body).fontFamily; } catch (e) {}
+    return px + "px " + (family || "sans-serif");
+  };
+
   ganbook.plot = function (canvas, o) {
     var ctx = canvas.getContext("2d");
     var W = canvas.width, H = canvas.height;
@@ -124,7 +136,7 @@
     ctx.lineWidth = 1;
     ctx.strokeRect(m.left, m.top, W - m.left - m.right, H - m.top - m.bottom);
     ctx.fillStyle = "#222";
-    ctx.font = "11px sans-serif";
+    ctx.font = ganbook.font(11, canvas);
     ctx.textAlign = "center";
     ticks(xlim[0], xlim[1], 6).forEach(function (v) {
       var p = toPx(v, ylim[0]);
@@ -136,7 +148,7 @@
       ctx.fillText(+v.toPrecision(6) + "", p[0] - 4, p[1] + 4);
     });
     ctx.textAlign = "center";
-    ctx.font = "12px sans-serif";
+    ctx.font = ganbook.font(12, canvas);
     if (o.xlabel) ctx.fillText(o.xlabel, m.left + (W - m.left - m.right) / 2, H - 6);
     if (o.title) ctx.fillText(o.title, m.left + (W - m.left - m.right) / 2, 15);
     if (o.ylabel) {
@@ -195,7 +207,7 @@
         });
       },
       legend: function (items) {
-        ctx.font = "11px sans-serif";
+        ctx.font = ganbook.font(11, canvas);
         ctx.textAlign = "left";
         var x = W - m.right - 8, y = m.top + 14, width = 0;
         items.forEach(function (it) { width = Math.max(width, ctx.measureText(it.label).width); });
@@ -210,6 +222,123 @@
         });
       }
     };
+  };
+
+  /* A multilayer perceptron with hand-written gradients, for the training demos (gan1d,
+   * ring). sizes = [in, hidden..., out]; act = "tanh" | "lrelu" | "elu" on the hidden layers,
+   * linear output. All weights and biases live in one Float64Array `params` (layer by layer:
+   * W row-major with W[i * out + j] from input i to unit j, then b), gradients in `grads`.
+   * Initialisation, layer by layer: W then b ~ N(0, 1 / fan_in) from rng.normal() (random
+   * biases spread the units' kinks over the input range instead of all at 0). The NumPy
+   * twin (src/ganbook/numpy_gan.py) follows the same layout, order and arithmetic.
+   *   forward(X, n): X holds n rows of `in` numbers; returns n rows of `out` (kept for backward)
+   *   backward(dOut): adds dLoss/dparams to grads (call zeroGrad() first) and returns
+   *                   dLoss/dX of the last forward. */
+  var ACTIVATIONS = {
+    tanh: [function (a) { return Math.tanh(a); },
+           function (a, h) { return 1 - h * h; }],
+    lrelu: [function (a) { return a > 0 ? a : 0.01 * a; },
+            function (a) { return a > 0 ? 1 : 0.01; }],
+    elu: [function (a) { return a > 0 ? a : Math.expm1(a); },
+          function (a, h) { return a > 0 ? 1 : h + 1; }]
+  };
+  ganbook.mlp = function (sizes, act, rng) {
+    if (!ACTIVATIONS[act]) throw new Error("ganbook.mlp: unknown activation " + act);
+    var f = ACTIVATIONS[act][0], df = ACTIVATIONS[act][1];
+    var L = sizes.length - 1, offW = [], offB = [], total = 0, l, i;
+    for (l = 0; l < L; l++) {
+      offW.push(total); total += sizes[l] * sizes[l + 1];
+      offB.push(total); total += sizes[l + 1];
+    }
+    var params = new Float64Array(total), grads = new Float64Array(total);
+    for (l = 0; l < L; l++) {
+      var scale = Math.sqrt(1 / sizes[l]);
+      for (i = 0; i < (sizes[l] + 1) * sizes[l + 1]; i++) params[offW[l] + i] = scale * rng.normal();
+    }
+    var pre = [], post = [], n = 0;   // per layer: pre-activations and outputs of the last forward
+    function forward(X, rows) {
+      n = rows;
+      post = [X]; pre = [null];
+      var x = X;
+      for (var l = 0; l < L; l++) {
+        var nin = sizes[l], nout = sizes[l + 1], W = offW[l], B = offB[l];
+        var a = new Float64Array(n * nout), h = l < L - 1 ? new Float64Array(n * nout) : a;
+        for (var s = 0; s < n; s++) {
+          for (var j = 0; j < nout; j++) {
+            var acc = 0;
+            for (var i = 0; i < nin; i++) acc += x[s * nin + i] * params[W + i * nout + j];
+            a[s * nout + j] = acc + params[B + j];
+            if (l < L - 1) h[s * nout + j] = f(a[s * nout + j]);
+          }
+        }
+        pre.push(a); post.push(h); x = h;
+      }
+      return x;
+    }
+    function backward(dOut) {
+      var g = dOut;
+      for (var l = L - 1; l >= 0; l--) {
+        var nin = sizes[l], nout = sizes[l + 1], W = offW[l], B = offB[l];
+        var da = g, s, i, j;
+        if (l < L - 1) {   // through the activation of this hidden layer
+          da = new Float64Array(n * nout);
+          for (i = 0; i < n * nout; i++) da[i] = g[i] * df(pre[l + 1][i], post[l + 1][i]);
+        }
+        var x = post[l], dx = new Float64Array(n * nin);
+        for (s = 0; s < n; s++) {
+          for (j = 0; j < nout; j++) {
+            var d = da[s * nout + j];
+            grads[B + j] += d;
+            for (i = 0; i < nin; i++) {
+              grads[W + i * nout + j] += x[s * nin + i] * d;
+              dx[s * nin + i] += params[W + i * nout + j] * d;
+            }
+          }
+        }
+        g = dx;
+      }
+      return g;
+    }
+    return {
+      sizes: sizes.slice(), act: act, params: params, grads: grads,
+      forward: forward, backward: backward,
+      zeroGrad: function () { grads.fill(0); }
+    };
+  };
+
+  /* Adam (Kingma & Ba 2015) on a net's params with its grads; o = {beta1, beta2, eps}.
+   * step(lr): m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g; bias corrections with running
+   * products b1^t, b2^t; p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps). */
+  ganbook.adam = function (net, o) {
+    o = o || {};
+    var b1 = o.beta1 !== undefined ? o.beta1 : 0.9, b2 = o.beta2 !== undefined ? o.beta2 : 0.999;
+    var eps = o.eps !== undefined ? o.eps : 1e-8;
+    var p = net.params, g = net.grads;
+    var m = new Float64Array(p.length), v = new Float64Array(p.length), b1t = 1, b2t = 1;
+    return {
+      m: m, v: v,
+      step: function (lr) {
+        b1t *= b1; b2t *= b2;
+        for (var i = 0; i < p.length; i++) {
+          m[i] = b1 * m[i] + (1 - b1) * g[i];
+          v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+          p[i] -= lr * (m[i] / (1 - b1t)) / (Math.sqrt(v[i] / (1 - b2t)) + eps);
+        }
+      },
+      copyFrom: function (other) {   // for restoring a saved state
+        m.set(other.m); v.set(other.v); b1t = other.powers()[0]; b2t = other.powers()[1];
+      },
+      powers: function () { return [b1t, b2t]; }
+    };
+  };
+
+  /* Numerically stable pieces of the GAN losses on logits l:
+   * softplus(l) = -log(1 - sigmoid(l)), softplus(-l) = -log sigmoid(l). */
+  ganbook.softplus = function (l) { return Math.max(l, 0) + Math.log1p(Math.exp(-Math.abs(l))); };
+  ganbook.sigmoid = function (l) {
+    if (l >= 0) return 1 / (1 + Math.exp(-l));
+    var e = Math.exp(l);
+    return e / (1 + e);
   };
 
   ganbook.register = function (name, mount) {
