@@ -1,7 +1,7 @@
 """The bilinear game V(x, y) = x y: the smallest game on which gradient play fails.
 
 Player x minimises V, player y maximises it; the only equilibrium is (0, 0). Goodfellow's
-NIPS 2016 tutorial (section 8.2) uses it to show that gradient descent on a game need not
+NIPS 2016 tutorial uses it to show that gradient descent on a game need not
 converge. With step size ``lr`` (eta):
 
 * **simultaneous** steps, ``x' = x - eta y`` and ``y' = y + eta x``, multiply the distance
