@@ -605,10 +605,12 @@ class Generated:
 def translate_notebook(notebook: dict, entries: list[Entry], lang: str) -> tuple[dict, int, int]:
     """A copy of ``notebook`` with translated markdown cells; (notebook, translated, total).
 
-    Only the ``source`` of markdown cells changes; code cells, outputs, metadata and ids are
-    copied as they are.
+    Only the ``source`` of markdown cells changes, and the figures: a PNG output that carries
+    a ``lang`` rendering of its figure (``ganbook.figure_labels``, made by ``make execute``)
+    shows that one. Code cells, other outputs, metadata and ids are copied as they are.
     """
     result = copy.deepcopy(notebook)
+    translate_figures(result, lang)
     passages = notebook_passages(notebook)
     found, _, _ = match_entries(passages, entries)
     for p in passages:
@@ -620,6 +622,27 @@ def translate_notebook(notebook: dict, entries: list[Entry], lang: str) -> tuple
     if first is not None and note:
         first["source"] = _insert_banner(_source(first), note)
     return result, translated, len(passages)
+
+
+def translate_figures(notebook: dict, lang: str) -> int:
+    """Swap in the ``lang`` renderings of figures (in place); returns how many were swapped.
+
+    The renderings of every language are dropped from the outputs' metadata, which the
+    built page does not need.
+    """
+    from ganbook import figure_labels
+
+    swapped = 0
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            png = figure_labels.translated_png(output, lang)
+            if png is not None and "image/png" in output.get("data", {}):
+                output["data"]["image/png"] = png
+                swapped += 1
+            meta = (output.get("metadata") or {}).get("image/png")
+            if isinstance(meta, dict):
+                meta.pop(figure_labels.METADATA_KEY, None)
+    return swapped
 
 
 def translate_markdown(text: str, entries: list[Entry], lang: str) -> tuple[str, int, int]:
@@ -764,7 +787,8 @@ FONT_RANGES = [(0x1100, 0x11FF), (0x3000, 0x303F), (0x3130, 0x318F), (0x3200, 0x
 
 
 def vendor_font(package: Path, dest: Path, weights=(400, 700)) -> int:
-    """Copy a Fontsource package's WOFF2 slices into ``dest`` with one stylesheet.
+    """Copy a Fontsource package's WOFF2 slices into ``dest`` with one stylesheet (and its
+    Korean faces as TrueType into ``dest/ttf``, for matplotlib).
 
     The stylesheet keeps the ``unicode-range`` slices, so a browser downloads only the slices
     whose characters a page uses, each range cut down to ``FONT_RANGES``; slices left empty
@@ -785,6 +809,12 @@ def vendor_font(package: Path, dest: Path, weights=(400, 700)) -> int:
     license_text = (package / "LICENSE").read_text() if (package / "LICENSE").exists() else ""
     (dest / "LICENSE").write_text(license_text)
     (dest / "nanum-gothic.css").write_text("\n".join(out) + "\n")
+    # matplotlib reads TrueType, not WOFF2: the Korean figures (ganbook.figure_labels) use
+    # the package's Korean WOFF files converted by fontTools.
+    from ganbook import figure_labels
+
+    if all((package / "files" / woff).exists() for woff, _ in figure_labels.FONT_FILES.values()):
+        figure_labels.write_truetype(package, dest / "ttf")
     return copied
 
 
