@@ -302,34 +302,98 @@ def missing_texts(output: dict, lang: str) -> list[str] | None:
     return None if entry is None else list(entry.get("missing", []))
 
 
+# -- figure texts in plotting code, for the check that every one has an entry ------------------
+
+PLOT_CALLS = {"set_title", "title", "suptitle", "set_xlabel", "xlabel", "set_ylabel", "ylabel",
+              "text", "annotate", "legend", "set_xticklabels", "set_yticklabels", "xticks",
+              "yticks", "figtext", "set_label", "set_text", "bar", "barh"}
+PLOT_KEYWORDS = {"label", "title", "xlabel", "ylabel", "labels", "tick_label"}
+
+
+def _literal_texts(node) -> list[str]:
+    """The strings an expression can evaluate to, formatted parts written as ``{}``."""
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.JoinedStr):
+        return ["".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _literal_texts(node.left) or ["{}"], _literal_texts(node.right) or ["{}"]
+        joined = [a + b for a in left for b in right]
+        return [] if all(set(t) <= {"{", "}"} for t in joined) else joined
+    if isinstance(node, ast.IfExp):
+        return _literal_texts(node.body) + _literal_texts(node.orelse)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return [t for element in node.elts for t in _literal_texts(element)]
+    return []
+
+
+def texts_in_code(source: str) -> list[str]:
+    """The word-bearing literal figure texts of plotting calls in ``source`` (Python code).
+
+    A static complement to the texts ``make execute`` records as untranslated: it sees the
+    strings written in calls such as ``ax.set_title("...")`` or ``plot(..., label=f"...")``.
+    """
+    import ast
+
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else \
+            getattr(node.func, "id", "")
+        if name in PLOT_CALLS:
+            args = node.args if name in {"legend", "set_xticklabels", "set_yticklabels",
+                                         "xticks", "yticks", "annotate", "text", "figtext",
+                                         "bar", "barh"} else node.args[:1]
+            for arg in args:
+                found += _literal_texts(arg)
+        for keyword in node.keywords:
+            if keyword.arg in PLOT_KEYWORDS:
+                found += _literal_texts(keyword.value)
+    return sorted({t for t in found if not is_neutral(t.replace("{}", "0"))})
+
+
+def untranslated_in_code(source: str, table: dict[str, str]) -> list[str]:
+    """The figure texts of ``source`` that ``table`` does not translate."""
+    return [t for t in texts_in_code(source)
+            if translate(t, table) is None and translate(t.replace("{}", "0"), table) is None]
+
+
 # -- the IPython extension ------------------------------------------------------------------
 
-def _wrap_png_formatter(ip, tables: dict[str, dict[str, str]]) -> None:
-    from matplotlib.figure import Figure
-
+def _add_translations(ip, tables: dict[str, dict[str, str]]) -> None:
+    """Make the shell's PNG formatter add each language's rendering of a figure."""
     formatter = ip.display_formatter.formatters["image/png"]
-    try:
-        current = formatter.lookup_by_type(Figure)
-    except KeyError:
+    if getattr(formatter, "_ganbook_figure_labels", False):
         return
-    if getattr(current, "_ganbook_figure_labels", False):
-        return
+    english = type(formatter)
 
-    def both(fig):
-        result = current(fig)
-        data, metadata = result if isinstance(result, tuple) else (result, {})
-        if data is None:
+    def __call__(self, obj):
+        result = english.__call__(self, obj)
+        from matplotlib.figure import Figure
+
+        if result is None or not isinstance(obj, Figure):
             return result
+        data, metadata = result if isinstance(result, tuple) else (result, {})
         metadata = dict(metadata or {})
         record = {}
         for lang, table in tables.items():
-            png, missing = render(fig, table)
+            png, missing = render(obj, table)
             record[lang] = {"png": base64.b64encode(png).decode("ascii"), "missing": missing}
         metadata[METADATA_KEY] = record
         return data, metadata
 
-    both._ganbook_figure_labels = True
-    formatter.for_type(Figure, both)
+    # The class, not a registered function: the inline backend registers its own function
+    # for figures when pyplot is imported, and again when its settings change.
+    formatter.__class__ = type("TranslatingPNGFormatter", (english,),
+                               {"__call__": __call__, "_ganbook_figure_labels": True})
 
 
 def load_ipython_extension(ip) -> None:
@@ -340,9 +404,7 @@ def load_ipython_extension(ip) -> None:
     langs = os.environ.get(LANG_ENV, "ko").split(",")
     tables = {lang: load_table(page, lang) for lang in langs if lang}
     _register_fonts()
-    # The inline backend installs its PNG formatter when matplotlib is first imported, so
-    # the wrapper is (re)applied before every cell.
-    ip.events.register("pre_run_cell", lambda *args: _wrap_png_formatter(ip, tables))
+    _add_translations(ip, tables)
 
 
 def kernel_arguments() -> list[str]:
