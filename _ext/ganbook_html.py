@@ -41,7 +41,8 @@ FONT_CSS = "fonts/nanum-gothic/nanum-gothic.css"
 LOCALE_DIR = HERE / "locale"
 # sphinx-copybutton's tooltips for languages its own table lacks.
 COPYBUTTON = {"ko": {"copy": "복사", "copy_to_clipboard": "클립보드에 복사",
-                     "copy_success": "복사했다!", "copy_failure": "복사하지 못했다"}}
+                     "copy_success": "복사했다!", "copy_failure": "복사하지 못했다",
+                     "toggle": "숨긴 내용 펼치기/접기"}}
 # The title of a solution, "{exercise}" standing for the linked "Exercise 4.1" (sphinx-exercise
 # writes "Solution to" before it, which reads backwards in Korean).
 SOLUTION_TITLE = {"ko": "{exercise} 해답"}
@@ -114,6 +115,9 @@ def _install_catalogues(app, config):
         locale.translators[key] = ours
         if domain == "sphinx":
             app.translator = ours
+            for name in ("togglebutton_hint", "togglebutton_hint_hide"):
+                if hasattr(config, name):
+                    setattr(config, name, ours.gettext(getattr(config, name)))
             # A theme option, not a template string (Jupyter Book sets it in English).
             options = config.html_theme_options
             english = options.get("search_bar_text", "Search this book...")
@@ -129,7 +133,15 @@ def _copybutton_words(app):
     app.add_js_file(None, priority=900, body=(
         "if (typeof messages === 'object' && typeof locale === 'string') {"
         f"messages[{json.dumps(app.config.language)}] = {json.dumps(words, ensure_ascii=False)};"
-        f"locale = {json.dumps(app.config.language)};}}"))
+        f"locale = {json.dumps(app.config.language)};}}"
+        # The icon's title was written when copybutton.js ran, and sphinx-togglebutton's
+        # label is not translatable: both are set once the page's buttons exist.
+        "document.addEventListener('DOMContentLoaded', function () { setTimeout(function () {"
+        "document.querySelectorAll('.copybtn svg title').forEach(function (t) {"
+        f"t.textContent = {json.dumps(words['copy_to_clipboard'], ensure_ascii=False)}; }});"
+        "document.querySelectorAll('[aria-label=\"Toggle hidden content\"]').forEach("
+        f"function (b) {{ b.setAttribute('aria-label', {json.dumps(words['toggle'], ensure_ascii=False)}); }});"
+        "}, 0); });"))
 
 
 def _solution_titles(app, doctree, docname):
