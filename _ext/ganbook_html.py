@@ -136,12 +136,14 @@ def _copybutton_words(app):
         f"locale = {json.dumps(app.config.language)};}}"
         # The icon's title was written when copybutton.js ran, and sphinx-togglebutton's
         # label is not translatable: both are set once the page's buttons exist.
-        "document.addEventListener('DOMContentLoaded', function () { setTimeout(function () {"
+        "var ganbookWords = function () {"
         "document.querySelectorAll('.copybtn svg title').forEach(function (t) {"
         f"t.textContent = {json.dumps(words['copy_to_clipboard'], ensure_ascii=False)}; }});"
         "document.querySelectorAll('[aria-label=\"Toggle hidden content\"]').forEach("
         f"function (b) {{ b.setAttribute('aria-label', {json.dumps(words['toggle'], ensure_ascii=False)}); }});"
-        "}, 0); });"))
+        "};"
+        "document.addEventListener('DOMContentLoaded', function () { setTimeout(ganbookWords, 0); });"
+        "window.addEventListener('load', ganbookWords);"))
 
 
 def _solution_titles(app, doctree, docname):
