@@ -288,6 +288,18 @@ def render(fig, table: dict[str, str], **savefig) -> tuple[bytes, list[str]]:
     return buffer.getvalue(), missing
 
 
+def notebook_outputs(notebook: dict):
+    """Every output of a notebook: its code cells' and those kept in saved widget state
+    (the figures of ``interact`` cells, which the static book shows from there)."""
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") == "code":
+            yield from cell.get("outputs", [])
+    widgets = (notebook.get("metadata") or {}).get("widgets") or {}
+    for models in widgets.values():
+        for model in (models.get("state") or {}).values():
+            yield from (model.get("state") or {}).get("outputs") or []
+
+
 def translated_png(output: dict, lang: str) -> str | None:
     """The base64 PNG stored for ``lang`` in a notebook output's metadata, if any."""
     entry = (((output.get("metadata") or {}).get("image/png") or {})

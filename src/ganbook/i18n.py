@@ -662,21 +662,20 @@ def translate_notebook(notebook: dict, entries: list[Entry], lang: str) -> tuple
 def translate_figures(notebook: dict, lang: str) -> int:
     """Swap in the ``lang`` renderings of figures (in place); returns how many were swapped.
 
-    The renderings of every language are dropped from the outputs' metadata, which the
-    built page does not need.
+    Outputs saved in widget state (figures drawn by ``interact``) count too. The renderings of
+    every language are dropped from the outputs' metadata, which the built page does not need.
     """
     from ganbook import figure_labels
 
     swapped = 0
-    for cell in notebook.get("cells", []):
-        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            png = figure_labels.translated_png(output, lang)
-            if png is not None and "image/png" in output.get("data", {}):
-                output["data"]["image/png"] = png
-                swapped += 1
-            meta = (output.get("metadata") or {}).get("image/png")
-            if isinstance(meta, dict):
-                meta.pop(figure_labels.METADATA_KEY, None)
+    for output in figure_labels.notebook_outputs(notebook):
+        png = figure_labels.translated_png(output, lang)
+        if png is not None and "image/png" in output.get("data", {}):
+            output["data"]["image/png"] = png
+            swapped += 1
+        meta = (output.get("metadata") or {}).get("image/png")
+        if isinstance(meta, dict):
+            meta.pop(figure_labels.METADATA_KEY, None)
     return swapped
 
 
