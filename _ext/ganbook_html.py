@@ -140,9 +140,11 @@ def _copybutton_words(app):
         "document.querySelectorAll('.copybtn svg title').forEach(function (t) {"
         f"t.textContent = {json.dumps(words['copy_to_clipboard'], ensure_ascii=False)}; }});"
         "document.querySelectorAll('[aria-label=\"Toggle hidden content\"]').forEach("
-        f"function (b) {{ b.setAttribute('aria-label', {json.dumps(words['toggle'], ensure_ascii=False)}); }});"
+        "function (b) { b.setAttribute('aria-label', "
+        f"{json.dumps(words['toggle'], ensure_ascii=False)}); }});"
         "};"
-        "document.addEventListener('DOMContentLoaded', function () { setTimeout(ganbookWords, 0); });"
+        "document.addEventListener('DOMContentLoaded', function () {"
+        " setTimeout(ganbookWords, 0); });"
         "window.addEventListener('load', ganbookWords);"))
 
 

@@ -116,8 +116,12 @@ def translate(text: str, table: dict[str, str]) -> str | None:
 
 
 def font_files(root: Path = ROOT) -> list[Path]:
-    """The TrueType Nanum Gothic files, converted from the npm package when missing."""
-    folder = Path(os.environ.get("GANBOOK_FONT_DIR") or root / "_vendor" / "fonts" / "nanum-gothic" / "ttf")
+    """The TrueType Nanum Gothic files, converted from the npm package when missing.
+
+    ``GANBOOK_FONT_DIR`` names another folder for them (tests, scratch runs).
+    """
+    default = root / "_vendor" / "fonts" / "nanum-gothic" / "ttf"
+    folder = Path(os.environ.get("GANBOOK_FONT_DIR") or default)
     paths = [folder / ttf for _, ttf in FONT_FILES.values()]
     if all(p.exists() for p in paths):
         return paths
