@@ -252,7 +252,10 @@ async ([probeText, family, probe]) => {
   const walker = article && document.createTreeWalker(article, NodeFilter.SHOW_ELEMENT);
   let first = null;
   while (walker && !first && walker.nextNode()) {
-    if (hangul.test(own(walker.currentNode))) first = walker.currentNode;
+    // Visible text only (a hidden tooltip or theme button draws no glyph).
+    if (hangul.test(own(walker.currentNode)) && walker.currentNode.getClientRects().length) {
+      first = walker.currentNode;
+    }
     hangul.lastIndex = 0;
   }
   mark(first, 'article');
