@@ -182,7 +182,53 @@ async (timeoutMs) => {
     language_links: Array.from(document.querySelectorAll('a.ganbook-language-switch'))
                          .map((a) => ({href: a.href, lang: a.getAttribute('hreflang')})),
     lang: document.documentElement.lang,
+    theme_english: themeEnglish(),
   };
+}
+"""
+
+# The theme's own words (header, sidebars, footer, search field, tooltips, the copy button, the
+# titles of permalinks and solutions): strings with an English word and no Hangul, apart from
+# names that stay in English. Checked on translated pages only.
+_THEME_JS = r"""
+function themeEnglish() {
+  const names = /^(ganbook|GAN|GANs|MNIST|PDF|pdf|ipynb|Ctrl|English|Python|Jupyter|Sphinx|KL|JS|JSD|MLP)$/;
+  const own = (el) => {  // an element in another language (the language switch) is fine
+    const tagged = el.closest('[lang]');
+    return !tagged || tagged === document.documentElement;
+  };
+  const chrome = 'header, .bd-header-article, .bd-sidebar-primary, .bd-sidebar-secondary, ' +
+    'footer, .prev-next-area, .search-button-field, .bd-search, #pst-skip-link, ' +
+    '.skip-link, #pst-back-to-top, .headerlink, .copybtn, .theme-switch-button, ' +
+    'div.solution > .admonition-title, .bd-footer-content, .footer-article-items';
+  const found = new Set();
+  const englishIn = (text) => {
+    if (!text || /[\uac00-\ud7a3]/.test(text)) return false;
+    const words = (text.match(/[A-Za-z]{3,}/g) || []).filter((w) => !names.test(w));
+    return words.length > 0;
+  };
+  for (const el of document.querySelectorAll(chrome)) {
+    for (const attr of ['title', 'aria-label', 'placeholder', 'data-tooltip', 'alt',
+                        'data-bs-title']) {
+      const v = el.getAttribute(attr);
+      if (own(el) && englishIn(v)) found.add(`${attr}="${v}"`);
+    }
+    for (const inner of el.querySelectorAll('[title], [aria-label], [placeholder], [data-tooltip]')) {
+      if (!own(inner) || inner.closest('.bd-article .reference, .cell_output, .math')) continue;
+      for (const attr of ['title', 'aria-label', 'placeholder', 'data-tooltip']) {
+        const v = inner.getAttribute(attr);
+        if (englishIn(v)) found.add(`${attr}="${v}"`);
+      }
+    }
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!own(n.parentElement) ||
+          n.parentElement.closest('script, style, pre, code, .math, mjx-container')) continue;
+      const text = n.textContent.trim();
+      if (englishIn(text)) found.add(text);
+    }
+  }
+  return Array.from(found).sort();
 }
 """
 
@@ -206,7 +252,10 @@ async ([probeText, family, probe]) => {
   const walker = article && document.createTreeWalker(article, NodeFilter.SHOW_ELEMENT);
   let first = null;
   while (walker && !first && walker.nextNode()) {
-    if (hangul.test(own(walker.currentNode))) first = walker.currentNode;
+    // Visible text only (a hidden tooltip or theme button draws no glyph).
+    if (hangul.test(own(walker.currentNode)) && walker.currentNode.getClientRects().length) {
+      first = walker.currentNode;
+    }
     hangul.lastIndex = 0;
   }
   mark(first, 'article');
@@ -316,6 +365,7 @@ def check_page(context, base_url: str, page_path: str, screenshot_dir: Path | No
         if target:
             # A redirect page (index.html): check the page it lands on.
             tab.wait_for_url(urljoin(url, target), wait_until="load")
+        tab.add_script_tag(content=_THEME_JS)
         stats = tab.evaluate(_INSPECT_JS, PAGE_TIMEOUT_MS // 2)
         report.final_url = tab.url
     except Exception as error:  # noqa: BLE001 - reported as a problem of the page
@@ -348,6 +398,9 @@ def check_page(context, base_url: str, page_path: str, screenshot_dir: Path | No
         p.append(f"{stats['traceback_outputs']} cell outputs show a traceback or error")
     if stats["widgets_rendered"] != stats["widget_views"]:
         p.append(f"only {stats['widgets_rendered']} of {stats['widget_views']} saved widgets rendered")
+    theme_english = stats.pop("theme_english", [])
+    if stats["lang"] and not stats["lang"].startswith("en") and theme_english:
+        p.append(f"theme strings in English on a {stats['lang']} page: {theme_english}")
     if stats["solutions_shown"]:
         p.append(f"{stats['solutions_shown']} of {stats['solutions']} solutions are not hidden")
     if screenshot_dir is not None:

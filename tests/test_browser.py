@@ -188,3 +188,38 @@ def test_checker_catches_hangul_without_the_web_font(tmp_path):
     text = "\n".join(report.problems)
     assert "not drawn by the web font" in text and "does not start with" in text, text
     assert "no face of the web font" in text, text
+
+
+def _search(tab, base_url: str, query: str) -> list[str]:
+    """The pages the Korean edition's search page lists for ``query``."""
+    from urllib.parse import quote
+
+    tab.goto(f"{base_url}ko/search.html?q={quote(query)}", wait_until="load")
+    tab.wait_for_function(
+        "() => { const s = document.querySelector('#search-results p.search-summary');"
+        " return s && s.textContent.trim().length > 0; }", timeout=bc.PAGE_TIMEOUT_MS)
+    hrefs = tab.eval_on_selector_all("#search-results ul.search li a",
+                                     "els => els.map((a) => a.getAttribute('href'))")
+    return sorted({urlsplit(h).path.rsplit("/", 1)[-1] for h in hrefs if h})
+
+
+def test_korean_search_finds_words_with_or_without_particles():
+    """생성자 finds the pages that say 생성자는 or 생성자를; 기울기 those with 기울기를.
+
+    Served from 127.0.0.1 and opened from disk (``file://``), as a reader offline would.
+    """
+    if not (bc.HTML_DIR / "ko" / "search.html").exists():
+        pytest.skip("the Korean edition is not built")
+    from playwright.sync_api import sync_playwright
+
+    with bc.BookServer(bc.HTML_DIR) as server, sync_playwright() as p:
+        browser = bc.launch(p, bc.find_chromium())
+        try:
+            tab = browser.new_page()
+            for base in (server.url, bc.HTML_DIR.resolve().as_uri() + "/"):
+                for word, inflected in (("생성자", "생성자를"), ("기울기", "기울기를")):
+                    bare, with_particle = _search(tab, base, word), _search(tab, base, inflected)
+                    assert "04_gan_objective.html" in bare, (base, word, bare)
+                    assert bare == with_particle, (base, word, bare, with_particle)
+        finally:
+            browser.close()

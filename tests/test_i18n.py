@@ -175,12 +175,46 @@ def test_new_english_passage_is_missing_and_removed_one_orphaned(book):
     text = PAGE_MD.replace("First paragraph", "A new paragraph.\n\nFirst paragraph")
     text = text.replace("```bash\nmake book   # code is not translated\n```\n\n", "")
     (book / "book" / "intro.md").write_text(text)
+    # the blocks after the new one moved: their markers are re-keyed by hash
+    assert _statuses(book, "book/intro") == [("missing", "1"), ("misplaced", "2"),
+                                             ("misplaced", "3")]
+    assert i18n.renumber(book, "ko", "book/intro") == ["1→2", "2→3"]
     assert _statuses(book, "book/intro") == [("missing", "1")]
     (book / "book" / "intro.md").write_text(PAGE_MD.replace("# A page\n", "# Another page\n"))
     statuses = _statuses(book, "book/intro")
     assert ("stale", "0") in statuses and not any(s == "orphan" for s, _ in statuses)
     (book / "book" / "intro.md").write_text(PAGE_MD.replace("# A page\n\n", ""))
     assert ("orphan", "0") in _statuses(book, "book/intro")
+
+
+def test_renumber_fixes_repeated_and_shifted_block_keys(book):
+    _translate_all(book)
+    path = i18n.translation_path(book, "ko", "book/intro")
+    header, entries = i18n.parse_translations(path.read_text())
+    for entry in entries:
+        entry.key = "0"  # every marker says block 0
+    path.write_text(i18n.format_translations(header, entries[::-1]))
+    assert {s for s, _ in _statuses(book, "book/intro")} == {"misplaced"}
+    i18n.renumber(book, "ko", "book/intro")
+    assert i18n.page_status(book, "ko", "book/intro").complete
+    keys = [e.key for e in i18n.read_translations(path)]
+    assert keys == [p.key for p in i18n.page_passages(book, "book/intro")]
+
+
+def test_translated_figure_records_its_english_source(book):
+    figures = book / "book" / "figures"
+    (figures / "f.ko.svg").write_text('<svg lang="ko"><text>그림</text></svg>')
+    assert "records no English source" in i18n.figure_problems(book, "ko")[0]
+    i18n.accept_figure(figures / "f.ko.svg")
+    assert i18n.figure_problems(book, "ko") == []
+    assert i18n.figure_source((figures / "f.ko.svg").read_text()) == (
+        "f.svg", i18n.digest("<svg/>"))
+    (figures / "f.svg").write_text("<svg><text>changed</text></svg>")
+    assert "changed since it was translated" in i18n.figure_problems(book, "ko")[0]
+    i18n.accept_figure(figures / "f.ko.svg")
+    assert i18n.figure_problems(book, "ko") == []
+    with pytest.raises(ValueError):
+        i18n.accept_figure(figures / "f.svg")
 
 
 def test_skeleton_placeholders_are_untranslated(book):

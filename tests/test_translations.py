@@ -86,3 +86,27 @@ def test_korean_figure_embeds_every_hangul_glyph_it_shows():
                              f"`python -m booktools.i18n embed-font {svg.relative_to(ROOT)} FONT`")
         assert re.search(rf"font-family=\"'{i18n.SVG_FONT_FAMILY}'", text), (
             f"{svg.name}: its text must name '{i18n.SVG_FONT_FAMILY}' first in font-family")
+
+
+def test_korean_figures_are_translations_of_the_current_english():
+    """A ``.ko.svg`` records its English source's hash (``accept-figure``)."""
+    assert i18n.translated_figures(ROOT, LANG)
+    assert i18n.figure_problems(ROOT, LANG) == []
+
+
+def test_glossary_index_lists_every_korean_term_in_gana_order():
+    """The glossary ends with its Korean terms in 가나다 order, each with its English."""
+    text = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
+    heads = re.findall(r"^\*\*(.+?)\*\* — (.+)$", text, flags=re.MULTILINE)
+    expected = []
+    for english, korean in heads:
+        main, _, alias = korean.partition(" (")
+        terms = [t.strip() for t in main.split(",")] + ([alias.rstrip(")")] if alias else [])
+        expected += [(term, english) for term in terms]
+    index = re.findall(r"^\* (.+?) — (.+)$", text.split("가나다 order", 1)[1], flags=re.MULTILINE)
+    assert index == sorted(expected)
+    for term in ("기울기", "가능도", "우도", "참가자", "실행", "단계", "처방", "평형", "다층 퍼셉트론",
+                 "과적합", "확신도", "가상 플레이", "레이블 평활화", "다이버전스"):
+        assert (term in dict(index)), term
+    korean = (ROOT / "i18n" / LANG / "glossary.md").read_text(encoding="utf-8")
+    assert "젠슨-섀넌" in korean and "## 가나다 색인" in korean

@@ -1,12 +1,15 @@
 """Re-run every notebook of the book in place, in ``_toc.yml`` order: ``python -m ganbook.execute``.
 
 Outputs, including widget state (so that progress bars and widgets render in the static
-book), are saved into the notebooks.  Pass file names to run only some of them.
+book), are saved into the notebooks.  Pass file names to run only some of them.  The kernel
+loads ``ganbook.figure_labels``, which stores a Korean-labelled copy of every figure in the
+output's metadata for the Korean edition.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import time
 from pathlib import Path
@@ -26,6 +29,8 @@ def execute_notebook(path: Path, timeout: int = 1800) -> float:
     import nbformat
     from nbclient import NotebookClient
 
+    from ganbook import figure_labels
+
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
         notebook,
@@ -33,7 +38,9 @@ def execute_notebook(path: Path, timeout: int = 1800) -> float:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=True,
+        extra_arguments=figure_labels.kernel_arguments(),
     )
+    os.environ[figure_labels.PAGE_ENV] = path.stem
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start

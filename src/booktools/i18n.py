@@ -394,7 +394,7 @@ class Problem:
     """A passage whose translation is missing, out of date, left over or not done."""
 
     page: str
-    status: str          # "missing", "stale", "untranslated", "markup" or "orphan"
+    status: str          # "missing", "stale", "untranslated", "markup", "misplaced", "orphan"
     kind: str
     key: str
     position: int | None
@@ -454,6 +454,10 @@ def page_status(root: Path, lang: str, page: str) -> PageStatus:
             status.translated += 1
             if (diff := markup_difference(p.text, entry.text)):
                 status.problems.append(Problem(page, "markup", p.kind, p.key, p.position, diff))
+            if entry.key != p.key:
+                status.problems.append(Problem(
+                    page, "misplaced", p.kind, p.key, p.position,
+                    f"marker says {entry.kind} {entry.key}: run `renumber {page}`"))
             continue
         kind = "untranslated" if entry else "stale" if p.digest in stale else "missing"
         status.problems.append(Problem(page, kind, p.kind, p.key, p.position, p.first_line))
@@ -506,7 +510,7 @@ def format_status(statuses: list[PageStatus], pending: list[str], verbose: bool 
 
 
 def _counts(problems: list[Problem]) -> str:
-    order = ["missing", "stale", "untranslated", "markup", "orphan"]
+    order = ["missing", "stale", "untranslated", "markup", "misplaced", "orphan"]
     names = [p.status for p in problems]
     return ", ".join(f"{names.count(n)} {n}" for n in order if n in names)
 
@@ -531,10 +535,40 @@ def new_translation(root: Path, lang: str, page: str) -> tuple[Path, int]:
         entry = found.get(p.digest) or stale.get(p.digest)
         if entry is None:
             entry, added = Entry(p.kind, p.key, p.digest, p.text), added + 1
+        entry.key = p.key
         merged.append(entry)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(format_translations(header, merged + orphans), encoding="utf-8")
     return path, added
+
+
+def renumber(root: Path, lang: str, page: str) -> list[str]:
+    """Give every translation whose hash matches an English passage that passage's key.
+
+    Block numbers of Markdown pages shift when a block is inserted or deleted above them; the
+    translations are matched by hash, so the markers can be re-keyed, and entries are put in
+    the English order (unmatched ones keep their place at the end). Returns the changed keys
+    as ``old→new``; ``new`` and ``accept`` do this too.
+    """
+    path = translation_path(root, lang, page)
+    if not path.exists():
+        return []
+    header, entries = parse_translations(path.read_text(encoding="utf-8"))
+    passages = page_passages(root, page)
+    found, stale, orphans = match_entries(passages, entries)
+    changed, ordered = [], []
+    for p in passages:
+        entry = found.get(p.digest) or stale.get(p.digest)
+        if entry is None:
+            continue
+        if entry.key != p.key:
+            changed.append(f"{entry.key}→{p.key}")
+            entry.key = p.key
+        ordered.append(entry)
+    text = format_translations(header, ordered + orphans)
+    if text != path.read_text(encoding="utf-8"):
+        path.write_text(text, encoding="utf-8")
+    return changed
 
 
 def accept(root: Path, lang: str, page: str, keys: list[str]) -> list[str]:
@@ -548,6 +582,7 @@ def accept(root: Path, lang: str, page: str, keys: list[str]) -> list[str]:
             entry.digest = current[entry.key].digest
             done.append(entry.key)
     path.write_text(format_translations(header, entries), encoding="utf-8")
+    renumber(root, lang, page)
     return done
 
 
@@ -605,10 +640,12 @@ class Generated:
 def translate_notebook(notebook: dict, entries: list[Entry], lang: str) -> tuple[dict, int, int]:
     """A copy of ``notebook`` with translated markdown cells; (notebook, translated, total).
 
-    Only the ``source`` of markdown cells changes; code cells, outputs, metadata and ids are
-    copied as they are.
+    Only the ``source`` of markdown cells changes, and the figures: a PNG output that carries
+    a ``lang`` rendering of its figure (``ganbook.figure_labels``, made by ``make execute``)
+    shows that one. Code cells, other outputs, metadata and ids are copied as they are.
     """
     result = copy.deepcopy(notebook)
+    translate_figures(result, lang)
     passages = notebook_passages(notebook)
     found, _, _ = match_entries(passages, entries)
     for p in passages:
@@ -620,6 +657,26 @@ def translate_notebook(notebook: dict, entries: list[Entry], lang: str) -> tuple
     if first is not None and note:
         first["source"] = _insert_banner(_source(first), note)
     return result, translated, len(passages)
+
+
+def translate_figures(notebook: dict, lang: str) -> int:
+    """Swap in the ``lang`` renderings of figures (in place); returns how many were swapped.
+
+    Outputs saved in widget state (figures drawn by ``interact``) count too. The renderings of
+    every language are dropped from the outputs' metadata, which the built page does not need.
+    """
+    from ganbook import figure_labels
+
+    swapped = 0
+    for output in figure_labels.notebook_outputs(notebook):
+        png = figure_labels.translated_png(output, lang)
+        if png is not None and "image/png" in output.get("data", {}):
+            output["data"]["image/png"] = png
+            swapped += 1
+        meta = (output.get("metadata") or {}).get("image/png")
+        if isinstance(meta, dict):
+            meta.pop(figure_labels.METADATA_KEY, None)
+    return swapped
 
 
 def translate_markdown(text: str, entries: list[Entry], lang: str) -> tuple[str, int, int]:
@@ -764,7 +821,8 @@ FONT_RANGES = [(0x1100, 0x11FF), (0x3000, 0x303F), (0x3130, 0x318F), (0x3200, 0x
 
 
 def vendor_font(package: Path, dest: Path, weights=(400, 700)) -> int:
-    """Copy a Fontsource package's WOFF2 slices into ``dest`` with one stylesheet.
+    """Copy a Fontsource package's WOFF2 slices into ``dest`` with one stylesheet (and its
+    Korean faces as TrueType into ``dest/ttf``, for matplotlib).
 
     The stylesheet keeps the ``unicode-range`` slices, so a browser downloads only the slices
     whose characters a page uses, each range cut down to ``FONT_RANGES``; slices left empty
@@ -785,6 +843,12 @@ def vendor_font(package: Path, dest: Path, weights=(400, 700)) -> int:
     license_text = (package / "LICENSE").read_text() if (package / "LICENSE").exists() else ""
     (dest / "LICENSE").write_text(license_text)
     (dest / "nanum-gothic.css").write_text("\n".join(out) + "\n")
+    # matplotlib reads TrueType, not WOFF2: the Korean figures (ganbook.figure_labels) use
+    # the package's Korean WOFF files converted by fontTools.
+    from ganbook import figure_labels
+
+    if all((package / "files" / woff).exists() for woff, _ in figure_labels.FONT_FILES.values()):
+        figure_labels.write_truetype(package, dest / "ttf")
     return copied
 
 
@@ -807,6 +871,58 @@ def _font_face_for_ranges(face: str) -> str | None:
 
 SVG_FONT_FAMILY = "ganbook Hangul"
 _SVG_STYLE_RE = re.compile(r'\s*<style id="ganbook-hangul-font">.*?</style>', re.S)
+
+
+# A translated figure names its English source and that file's hash (first 12 hex digits).
+FIGURE_SOURCE_RE = re.compile(r"<!-- ganbook-source: (\S+) sha256:([0-9a-f]{12}) -->")
+
+
+def figure_source(svg_text: str) -> tuple[str, str] | None:
+    """(English source file name, recorded hash) of a translated SVG, or None."""
+    match = FIGURE_SOURCE_RE.search(svg_text)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def translated_figures(root: Path, lang: str) -> list[Path]:
+    return sorted((root / "book" / "figures").glob(f"*.{lang}.svg"))
+
+
+def figure_problems(root: Path, lang: str) -> list[str]:
+    """Translated figures whose English source is unknown, missing or changed since."""
+    problems = []
+    for svg in translated_figures(root, lang):
+        source = figure_source(svg.read_text(encoding="utf-8"))
+        english = svg.with_name(svg.name.replace(f".{lang}.svg", ".svg"))
+        if source is None:
+            problems.append(f"{svg.name}: records no English source: run "
+                            f"`accept-figure {svg.relative_to(root)}`")
+        elif source[0] != english.name or not english.exists():
+            problems.append(f"{svg.name}: its source {source[0]} is not {english.name}")
+        elif digest(english.read_text(encoding="utf-8")) != source[1]:
+            problems.append(f"{svg.name}: {english.name} changed since it was translated: "
+                            f"update the labels, then `accept-figure {svg.relative_to(root)}`")
+    return problems
+
+
+def accept_figure(svg: Path) -> str:
+    """Record the hash of a translated SVG's English source in it; returns the hash."""
+    name = svg.name
+    lang_suffix = re.match(r"^(.*)\.([a-z]{2,3})\.svg$", name)
+    if lang_suffix is None:
+        raise ValueError(f"{svg}: a translated figure is named NAME.LANG.svg")
+    english = svg.with_name(lang_suffix.group(1) + ".svg")
+    if not english.exists():
+        raise FileNotFoundError(f"{english}: the English source of {svg.name} does not exist")
+    value = digest(english.read_text(encoding="utf-8"))
+    text = svg.read_text(encoding="utf-8")
+    marker = f"<!-- ganbook-source: {english.name} sha256:{value} -->"
+    if FIGURE_SOURCE_RE.search(text):
+        text = FIGURE_SOURCE_RE.sub(marker, text, count=1)
+    else:
+        end = text.index(">", text.index("<svg")) + 1
+        text = text[:end] + "\n" + marker + text[end:]
+    svg.write_text(text, encoding="utf-8")
+    return value
 
 
 def svg_hangul(svg_text: str) -> set[str]:
@@ -890,6 +1006,21 @@ def _cmd_accept(args) -> int:
     return 0 if len(done) == len(set(args.keys)) else 1
 
 
+def _cmd_renumber(args) -> int:
+    pages = [normalise_page(p) for p in args.pages] or all_pages(args.root)
+    for page in pages:
+        changed = renumber(args.root, args.lang, page)
+        if changed:
+            print(f"{page}: {', '.join(changed)}")
+    return 0
+
+
+def _cmd_accept_figure(args) -> int:
+    value = accept_figure(args.svg)
+    print(f"{args.svg}: English source hash {value} recorded")
+    return 0
+
+
 def _cmd_generate(args) -> int:
     report = generate(args.root, args.lang, args.out)
     done = sum(g.translated for g in report)
@@ -935,6 +1066,12 @@ def main(argv: list[str] | None = None) -> int:
     p = command("accept", _cmd_accept, "mark updated translations of PAGE as current")
     p.add_argument("page")
     p.add_argument("keys", nargs="+", help="cell ids / block numbers / toc keys")
+    p = command("renumber", _cmd_renumber, "re-key translations to their passages' current "
+                "block numbers (matched by hash)")
+    p.add_argument("pages", nargs="*")
+    p = command("accept-figure", _cmd_accept_figure,
+                "record the English source's hash in a translated SVG figure")
+    p.add_argument("svg", type=Path)
     p = command("generate", _cmd_generate, "write the translated edition's source tree")
     p.add_argument("--out", type=Path, default=None)
     p = command("embed-font", _cmd_embed_font, "embed the Hangul glyphs an SVG figure shows")
