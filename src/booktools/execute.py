@@ -1,4 +1,4 @@
-"""Re-run every notebook of the book in place, in ``_toc.yml`` order: ``python -m ganbook.execute``.
+"""Re-run every notebook of the book in place, in ``_toc.yml`` order: ``python -m booktools.execute``.
 
 Outputs, including widget state (so that progress bars and widgets render in the static
 book), are saved into the notebooks.  Pass file names to run only some of them.  The kernel
