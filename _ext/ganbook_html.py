@@ -9,7 +9,7 @@
   configuration) twice, which makes the browser report "Identifier 'THEBE_JS_URL' has already
   been declared" on every page; duplicates are dropped when each page is written.
 * Every page links to the same page in the book's other edition(s) (the Korean edition is
-  built into ``ko/`` next to the English one, see ``src/ganbook/i18n.py``), with a relative
+  built into ``ko/`` next to the English one, see ``src/booktools/i18n.py``), with a relative
   link so that it works from ``file://`` too. ``ganbook_editions`` lists the other editions,
   each with the path of its root relative to this edition's root.
 * Hangul renders on readers' machines without a Hangul font: the book serves Nanum Gothic

@@ -50,7 +50,7 @@ ALLOWED_HOSTS = {"127.0.0.1"}
 # Folders of the build that hold assets, not pages.
 NOT_PAGES = {"_static", "_sources", "_images", "_sphinx_design_static", "_panels_static"}
 PAGE_TIMEOUT_MS = 30_000
-# Translated editions, each built into a folder of the same name (see src/ganbook/i18n.py).
+# Translated editions, each built into a folder of the same name (see src/booktools/i18n.py).
 EDITIONS = ("ko",)
 # The web font the book serves for Hangul (_ext/static/ganbook.css selects it).
 HANGUL_FONT = "Nanum Gothic"

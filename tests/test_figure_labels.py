@@ -1,4 +1,4 @@
-"""ganbook.figure_labels: Korean figure labels from the label tables (i18n/ko/figures)."""
+"""booktools.figure_labels: Korean figure labels from the label tables (i18n/ko/figures)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ganbook import figure_labels as fl
-from ganbook import i18n
+from booktools import figure_labels as fl
+from booktools import i18n
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))

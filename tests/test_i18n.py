@@ -1,4 +1,4 @@
-"""Unit tests of ``ganbook.i18n``: passages, hashes, status, generated sources, fonts.
+"""Unit tests of ``booktools.i18n``: passages, hashes, status, generated sources, fonts.
 
 They build small books in a temporary folder (a notebook, a Markdown page, ``_toc.yml`` and
 ``_config.yml``), so they do not depend on the state of the real translations; the real ones
@@ -94,7 +94,7 @@ def _statuses(root: Path, page: str) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- splitting
 
 
-@pytest.mark.parametrize("name", ["intro", "appendix_reproducibility", "further_reading",
+@pytest.mark.parametrize("name", ["intro", "further_reading",
                                   "glossary"])
 def test_markdown_pages_split_and_join_back_exactly(name):
     text = (ROOT / "book" / f"{name}.md").read_text()

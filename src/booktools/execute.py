@@ -2,7 +2,7 @@
 
 Outputs, including widget state (so that progress bars and widgets render in the static
 book), are saved into the notebooks.  Pass file names to run only some of them.  The kernel
-loads ``ganbook.figure_labels``, which stores a Korean-labelled copy of every figure in the
+loads ``booktools.figure_labels``, which stores a Korean-labelled copy of every figure in the
 output's metadata for the Korean edition.
 """
 
@@ -29,7 +29,7 @@ def execute_notebook(path: Path, timeout: int = 1800) -> float:
     import nbformat
     from nbclient import NotebookClient
 
-    from ganbook import figure_labels
+    from booktools import figure_labels
 
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(

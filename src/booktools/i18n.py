@@ -29,12 +29,12 @@ with translated captions and a ``_config.yml`` with the edition's language and t
 
 Command line (from the repository root)::
 
-    python -m ganbook.i18n status [PAGE ...]     # what is missing, stale or left over, per page
-    python -m ganbook.i18n new PAGE               # skeleton with the English text to translate
-    python -m ganbook.i18n diff PAGE              # how the English of stale passages changed
-    python -m ganbook.i18n accept PAGE KEY ...    # mark updated translations as current
-    python -m ganbook.i18n generate --out DIR     # the translated edition's source tree
-    python -m ganbook.i18n embed-font SVG FONT    # Hangul glyphs into a translated SVG figure
+    python -m booktools.i18n status [PAGE ...]     # what is missing, stale or left over, per page
+    python -m booktools.i18n new PAGE               # skeleton with the English text to translate
+    python -m booktools.i18n diff PAGE              # how the English of stale passages changed
+    python -m booktools.i18n accept PAGE KEY ...    # mark updated translations as current
+    python -m booktools.i18n generate --out DIR     # the translated edition's source tree
+    python -m booktools.i18n embed-font SVG FONT    # Hangul glyphs into a translated SVG figure
 """
 
 from __future__ import annotations
@@ -499,7 +499,7 @@ def format_status(statuses: list[PageStatus], pending: list[str], verbose: bool 
         label = "pending " if s.page in pending else "TODO    "
         if not s.exists:
             lines.append(f"{label} {s.page}: not translated yet, {s.total} passages "
-                         f"(start with: python -m ganbook.i18n new {s.page})")
+                         f"(start with: python -m booktools.i18n new {s.page})")
             if not verbose:
                 continue
         else:
@@ -641,7 +641,7 @@ def translate_notebook(notebook: dict, entries: list[Entry], lang: str) -> tuple
     """A copy of ``notebook`` with translated markdown cells; (notebook, translated, total).
 
     Only the ``source`` of markdown cells changes, and the figures: a PNG output that carries
-    a ``lang`` rendering of its figure (``ganbook.figure_labels``, made by ``make execute``)
+    a ``lang`` rendering of its figure (``booktools.figure_labels``, made by ``make execute``)
     shows that one. Code cells, other outputs, metadata and ids are copied as they are.
     """
     result = copy.deepcopy(notebook)
@@ -665,7 +665,7 @@ def translate_figures(notebook: dict, lang: str) -> int:
     Outputs saved in widget state (figures drawn by ``interact``) count too. The renderings of
     every language are dropped from the outputs' metadata, which the built page does not need.
     """
-    from ganbook import figure_labels
+    from booktools import figure_labels
 
     swapped = 0
     for output in figure_labels.notebook_outputs(notebook):
@@ -843,9 +843,9 @@ def vendor_font(package: Path, dest: Path, weights=(400, 700)) -> int:
     license_text = (package / "LICENSE").read_text() if (package / "LICENSE").exists() else ""
     (dest / "LICENSE").write_text(license_text)
     (dest / "nanum-gothic.css").write_text("\n".join(out) + "\n")
-    # matplotlib reads TrueType, not WOFF2: the Korean figures (ganbook.figure_labels) use
+    # matplotlib reads TrueType, not WOFF2: the Korean figures (booktools.figure_labels) use
     # the package's Korean WOFF files converted by fontTools.
-    from ganbook import figure_labels
+    from booktools import figure_labels
 
     if all((package / "files" / woff).exists() for woff, _ in figure_labels.FONT_FILES.values()):
         figure_labels.write_truetype(package, dest / "ttf")
@@ -1045,7 +1045,7 @@ def _cmd_vendor_font(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ganbook.i18n",
+    parser = argparse.ArgumentParser(prog="python -m booktools.i18n",
                                      description=__doc__.split("\n")[0])
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--lang", default=DEFAULT_LANG, help="edition (default: %(default)s)")

@@ -1,14 +1,14 @@
 """Figures with translated labels, single-sourced from the notebooks' own plotting cells.
 
 A notebook draws its figures once, in English. When ``make execute`` runs it
-(``python -m ganbook.execute``), the kernel loads this module as an IPython extension
-(``--ext=ganbook.figure_labels``, with ``GANBOOK_FIGURE_PAGE`` naming the page): every
+(``python -m booktools.execute``), the kernel loads this module as an IPython extension
+(``--ext=booktools.figure_labels``, with ``GANBOOK_FIGURE_PAGE`` naming the page): every
 matplotlib figure the notebook displays is drawn a second time with each text (titles, axis
 labels, tick labels, legend entries, annotations, suptitles) looked up in the page's label
 table ``i18n/<lang>/figures/<page>.json`` (plus ``common.json`` for the strings of
 ``ganbook.plotting``), and with Hangul drawn in Nanum Gothic. That PNG is stored in the
 output's metadata (``image/png`` → ``ganbook-i18n`` → ``ko``; nbval ignores metadata), with
-the texts that had no entry, and ``python -m ganbook.i18n generate`` swaps it in for the
+the texts that had no entry, and ``python -m booktools.i18n generate`` swaps it in for the
 Korean edition.
 
 A label table is one JSON object, English text → translated text. A key may contain ``{}``
@@ -18,7 +18,7 @@ Texts without words (numbers, math, symbols such as ``p_data`` or ``KL(p||q)``) 
 (``is_neutral``).
 
 The font: matplotlib cannot read the WOFF2 slices the HTML book uses, so
-``ganbook.i18n.vendor_font`` also converts the package's Korean WOFF file (zlib, readable by
+``booktools.i18n.vendor_font`` also converts the package's Korean WOFF file (zlib, readable by
 fontTools, which matplotlib already requires) to TrueType in ``_vendor/fonts/nanum-gothic/ttf``;
 where that folder predates this, ``font_files`` converts it on first use from the npm package
 (``npm pack``, the registry the Makefile already uses).
@@ -425,4 +425,4 @@ def load_ipython_extension(ip) -> None:
 
 def kernel_arguments() -> list[str]:
     """The kernel's command-line arguments that load this extension."""
-    return ["--ext=ganbook.figure_labels"]
+    return ["--ext=booktools.figure_labels"]
