@@ -19,45 +19,32 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 from scipy import optimize, special, stats
 
 import browser_check as bc
+import demo_check as dc
 from ganbook.divergences import entropy, gaussian_kl, js_divergence
 
-IN_CI = os.environ.get("CI", "").lower() == "true" or os.environ.get("CI") == "1"
-BUILT = (bc.HTML_DIR / "index.html").exists() and (bc.HTML_DIR / "ko" / "index.html").exists()
+BUILT_PAGES = ("index.html", "ko/index.html")
 PAGES = {
     "entropy": "book/01_information_entropy.html",
     "kl": "book/02_kl_divergence.html",
     "js": "book/03_js_divergence.html",
     "klfit": "book/02_kl_divergence.html",
 }
-EDITIONS = {"en": "", "ko": "ko/"}
+EDITIONS = dc.EDITIONS
 HANGUL = re.compile(r"[가-힣]")
 # The grid of js.js: the step of chapter 3's gaussian_jsd, wide enough for every slider setting.
 JS_GRID = np.linspace(-30, 30, 12001)
 JS_DX = JS_GRID[1] - JS_GRID[0]
 
 
-def _why_not_runnable() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Python package playwright is missing: .venv/bin/pip install -r requirements.txt"
-    if bc.find_chromium() is None:
-        return "Chromium is not installed (Debian: apt-get install chromium); demo test skipped"
-    return None
-
-
-SKIP_REASON = _why_not_runnable()
-pytestmark = pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")
+pytestmark = dc.needs_browser
 
 
 # --------------------------------------------------------------------------- Python reference
@@ -152,21 +139,8 @@ def expected(demo: str, params: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def browser():
-    if not BUILT:
-        message = (f"{bc.HTML_DIR} has no build of both editions: build the book (README, "
-                   "`make book`) first")
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with bc.BookServer(bc.HTML_DIR) as server, sync_playwright() as p:
-        b = bc.launch(p, bc.find_chromium())
-        b.ganbook_server_url = server.url
-        try:
-            yield b
-        finally:
-            b.close()
+    with dc.launched(*BUILT_PAGES) as b:
+        yield b
 
 
 _MOVE_INPUT_JS = """
@@ -205,28 +179,13 @@ _READ_JS = """
 @pytest.mark.parametrize("demo", list(PAGES))
 def test_demo(browser, demo, edition, via):
     page_path = EDITIONS[edition] + PAGES[demo]
-    base = browser.ganbook_server_url if via == "http" else bc.HTML_DIR.resolve().as_uri() + "/"
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    errors, foreign = [], []
-    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
-
-    def route(r):
-        parts = urlsplit(r.request.url)
-        if parts.hostname in bc.ALLOWED_HOSTS or parts.scheme in ("file", "data", "blob"):
-            r.continue_()
-        else:
-            foreign.append(r.request.url)
-            r.abort("blockedbyclient")
-
-    tab.route("**/*", route)
+    opened = dc.open_page(
+        browser, via, page_path,
+        ready="(n) => window.ganbook && window.ganbook[n] && "
+              "document.querySelector(`#ganbook-demo-${n}`).dataset.ready === '1'",
+        arg=demo, timeout_ms=15_000)
+    tab = opened.tab
     try:
-        tab.goto(base + page_path, wait_until="load")
-        tab.wait_for_function(
-            "(n) => window.ganbook && window.ganbook[n] && "
-            "document.querySelector(`#ganbook-demo-${n}`).dataset.ready === '1'", arg=demo,
-            timeout=15_000)
         if edition == "ko":
             # what the demo waits for before its Korean redraw
             tab.evaluate("() => document.fonts.load('12px \"Nanum Gothic\"', '밀도확률')")
@@ -273,14 +232,11 @@ def test_demo(browser, demo, edition, via):
                 "() => document.fonts.load('12px \"Nanum Gothic\"', '밀도확률내트비트')"
                 ".then((fs) => fs.length)")
             assert faces > 0, "no face of Nanum Gothic for the demo's Korean labels"
-        out = bc.SCREENSHOT_DIR / f"demo_{demo}_{edition}_{via}.png"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tab.locator(f"#ganbook-demo-{demo}").screenshot(path=str(out))
-        assert out.stat().st_size > 0
+        dc.screenshot(tab.locator(f"#ganbook-demo-{demo}"),
+                      f"demo_{demo}_{edition}_{via}.png")
     finally:
-        context.close()
-    assert not errors, f"console errors on {page_path} ({via}): {errors}"
-    assert not foreign, f"requests to other hosts from {page_path} ({via}): {foreign}"
+        opened.close()
+    opened.assert_clean(f"{page_path} ({via})")
 
 
 def check_fits(tab, where):

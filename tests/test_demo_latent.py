@@ -12,46 +12,21 @@ per edition and transport goes to ``_build/screenshots/``.
 from __future__ import annotations
 
 import json
-import os
-from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 
-import browser_check as bc
+import demo_check as dc
 from ganbook import web_export as we
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PAGE = "book/06_mnist_gan.html"
-EDITIONS = {"en": PAGE, "ko": f"ko/{PAGE}"}
-
-
-def _why_not_runnable() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Python package playwright is missing"
-    if bc.find_chromium() is None:
-        return "Chromium is not installed (Debian: apt-get install chromium)"
-    return None
+EDITIONS = {edition: prefix + PAGE for edition, prefix in dc.EDITIONS.items()}
 
 
 @pytest.fixture(scope="module")
 def browser():
-    reason = _why_not_runnable()
-    if reason is None and not (bc.HTML_DIR / PAGE).exists():
-        reason = f"{bc.HTML_DIR / PAGE} is not built: build the book first (make book)"
-    if reason is not None:
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with bc.BookServer(bc.HTML_DIR) as server, sync_playwright() as p:
-        chromium = bc.launch(p, bc.find_chromium())
-        chromium.server_url = server.url
+    with dc.launched(*EDITIONS.values()) as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -64,34 +39,18 @@ def fixtures():
     return json.loads(we.DEFAULT_FIXTURES.read_text())
 
 
-def _open(browser, edition: str, transport: str):
-    """The chapter in a fresh context; returns (tab, console errors, foreign requests)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    errors, foreign = [], []
-    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
-
-    def route(r):
-        parts = urlsplit(r.request.url)
-        if parts.hostname in bc.ALLOWED_HOSTS or parts.scheme in ("file", "data", "blob"):
-            r.continue_()
-        else:
-            foreign.append(r.request.url)
-            r.abort("blockedbyclient")
-
-    tab.route("**/*", route)
-    base = bc.HTML_DIR.resolve().as_uri() + "/" if transport == "file" else browser.server_url
-    tab.goto(base + EDITIONS[edition], wait_until="load")
-    tab.wait_for_function("() => !!(window.ganbook && window.ganbook.latent"
-                          " && window.ganbook.latent.render)", timeout=bc.PAGE_TIMEOUT_MS)
-    return tab, errors, foreign
+def _open(browser, edition: str, transport: str) -> dc.Opened:
+    """The chapter in a fresh context, once the demo's handle is there."""
+    return dc.open_page(browser, transport, EDITIONS[edition],
+                        ready="() => !!(window.ganbook && window.ganbook.latent"
+                              " && window.ganbook.latent.render)")
 
 
 @pytest.mark.parametrize("transport", ["http", "file"])
 @pytest.mark.parametrize("edition", ["en", "ko"])
 def test_latent_explorer_matches_python(browser, spec, fixtures, edition, transport):
-    tab, errors, foreign = _open(browser, edition, transport)
+    opened = _open(browser, edition, transport)
+    tab = opened.tab
     try:
         z = np.array(fixtures["z"])
         js = np.array(tab.evaluate("zs => zs.map(z => window.ganbook.latent.render(z))",
@@ -138,10 +97,8 @@ def test_latent_explorer_matches_python(browser, spec, fixtures, edition, transp
         assert word in text, text[:300]
         if edition == "ko":
             assert "direction" not in text and "new digit" not in text
-        bc.SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-        tab.locator(".ganbook-demo[data-demo=latent]").screenshot(
-            path=str(bc.SCREENSHOT_DIR / f"demo_latent_{edition}_{transport}.png"))
-        assert not errors, errors
-        assert not foreign, foreign
+        dc.screenshot(tab.locator(".ganbook-demo[data-demo=latent]"),
+                      f"demo_latent_{edition}_{transport}.png")
+        opened.assert_clean(f"{edition} {transport}")
     finally:
-        tab.context.close()
+        opened.close()

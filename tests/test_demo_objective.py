@@ -14,19 +14,16 @@ a missing build fails instead.
 from __future__ import annotations
 
 import math
-import os
-from urllib.parse import urljoin, urlsplit
 
 import numpy as np
 import pytest
 from scipy import stats
 
-import browser_check as bc
+import demo_check as dc
 from ganbook.objective import optimal_discriminator, virtual_training_criterion
 
 PAGE = "book/04_gan_objective.html"
-EDITIONS = {"en": "", **{edition: f"{edition}/" for edition in bc.EDITIONS}}
-IN_CI = bool(os.environ.get("CI"))  # as in tests/test_browser.py
+EDITIONS = dc.EDITIONS
 # (mean, std) of p_g: the opening setting, p_g = p_data, a far generator, a narrow one.
 SETTINGS = [(2.0, 1.5), (0.0, 1.0), (-4.3, 0.7), (5.0, 0.3), (1.2, 3.0)]
 PROBES = [-2.0, 0.0, 1.0, 2.0, 4.0]  # where the handle reports D*
@@ -45,70 +42,24 @@ def python_numbers(mu: float, sigma: float) -> dict:
             "dstar": [d_star[np.argmin(np.abs(X - x))] for x in PROBES]}
 
 
-def _why_not_runnable() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Python package playwright is missing: .venv/bin/pip install -r requirements.txt"
-    if bc.find_chromium() is None:
-        return "Chromium is not installed (Debian: apt-get install chromium); demo test skipped"
-    return None
-
-
 @pytest.fixture(scope="module")
 def browser():
-    reason = _why_not_runnable()
-    if reason:
-        pytest.skip(reason)
-    if not (bc.HTML_DIR / PAGE).exists():
-        message = f"{bc.HTML_DIR / PAGE} is not built: build the book (`make book`) first"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = bc.launch(p, bc.find_chromium())
-        yield browser
-        browser.close()
+    with dc.launched(*(prefix + PAGE for prefix in EDITIONS.values())) as chromium:
+        yield chromium
 
 
-@pytest.fixture(scope="module")
-def server():
-    with bc.BookServer(bc.HTML_DIR) as running:
-        yield running
-
-
-def open_demo(browser, base_url: str, prefix: str):
-    """Open the page in a fresh context; return (tab, console errors, foreign requests)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
-    errors: list[str] = []
-    foreign: list[str] = []
-    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
-
-    def route(r):
-        parts = urlsplit(r.request.url)
-        if parts.hostname in bc.ALLOWED_HOSTS or parts.scheme in ("file", "data", "blob"):
-            r.continue_()
-        else:
-            foreign.append(r.request.url)
-            r.abort("blockedbyclient")
-
-    tab.route("**/*", route)
-    tab.goto(urljoin(base_url, prefix + PAGE), wait_until="load")
-    tab.wait_for_function("() => window.ganbook && window.ganbook.objective "
-                          "&& window.ganbook.objective.state", timeout=15_000)
-    return tab, errors, foreign
+def open_demo(browser, source: str, prefix: str) -> dc.Opened:
+    """Open the page in a fresh context, once the demo's handle is there."""
+    return dc.open_page(browser, source, prefix + PAGE,
+                        ready="() => window.ganbook && window.ganbook.objective "
+                              "&& window.ganbook.objective.state", timeout_ms=15_000)
 
 
 @pytest.mark.parametrize("source", ["http", "file"])
 @pytest.mark.parametrize("edition", sorted(EDITIONS))
-def test_objective_demo(browser, server, edition, source):
-    prefix = EDITIONS[edition]
-    base = server.url if source == "http" else bc.HTML_DIR.resolve().as_uri() + "/"
-    tab, errors, foreign = open_demo(browser, base, prefix)
+def test_objective_demo(browser, edition, source):
+    opened = open_demo(browser, source, EDITIONS[edition])
+    tab = opened.tab
     try:
         demo = tab.locator(".ganbook-demo[data-demo='objective']")
         assert demo.count() == 1 and demo.get_attribute("data-ready") == "1"
@@ -141,11 +92,7 @@ def test_objective_demo(browser, server, edition, source):
         if source == "http":
             tab.evaluate("() => { window.ganbook.objective.set(2, 1.5); "
                          "document.activeElement.blur(); }")
-            out = bc.SCREENSHOT_DIR / f"demo_objective_{edition}.png"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            demo.screenshot(path=str(out))
-            assert out.stat().st_size > 0
-        assert not errors, f"console errors: {errors}"
-        assert not foreign, f"requests to other hosts: {foreign}"
+            dc.screenshot(demo, f"demo_objective_{edition}.png")
+        opened.assert_clean(f"{edition} {source}")
     finally:
-        tab.context.close()
+        opened.close()

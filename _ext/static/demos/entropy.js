@@ -35,13 +35,9 @@
     var left = api.el("canvas", figures, {width: 200, height: 260});
     var right = api.el("canvas", figures, {width: 440, height: 260});
     var readout = api.el("div", root, {"class": "ganbook-demo__readout", "data-role": "readout"});
-    api.el("span", readout, null, "h(");
-    var shownP = X.quantity(readout, "p");
-    api.el("span", readout, null, ") = ");
-    var shownBits = X.quantity(readout, "bits");
-    api.el("span", readout, null, L.bits + " = ");
-    var shownNats = X.quantity(readout, "nats");
-    api.el("span", readout, null, L.nats);
+    var shown = X.readoutLine(readout, ["h(", {quantity: "p"}, ") = ", {quantity: "bits"},
+                                        L.bits + " = ", {quantity: "nats"}, L.nats]);
+    var shownP = shown.p, shownBits = shown.bits, shownNats = shown.nats;
 
     var grid = X.linspace(0, 1, 401), curve = new Float64Array(grid.length);
     for (var i = 0; i < grid.length; i++) curve[i] = coinEntropy(grid[i]) / Math.LN2;

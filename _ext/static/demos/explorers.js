@@ -98,6 +98,26 @@
     return ganbook.el("span", parent, {"data-quantity": name});
   }
 
+  /* The labels of the Gaussian explorers (x, density, nats) in the page's language, with the
+   * demo's own labels (an object: key -> text) added. */
+  function densityLabels(own) {
+    var L = {xlabel: "x", ylabel: ganbook.t({en: "density", ko: "밀도"}),
+             nats: ganbook.t({en: " nats", ko: "내트"})};
+    Object.keys(own).forEach(function (k) { L[k] = own[k]; });
+    return L;
+  }
+
+  /* A read-out line from pieces, in order: a string is a <span> of text, {quantity: name} a
+   * quantity's <span>; returns name -> that span. */
+  function readoutLine(parent, pieces) {
+    var shown = {};
+    pieces.forEach(function (piece) {
+      if (typeof piece === "string") ganbook.el("span", parent, null, piece);
+      else shown[piece.quantity] = quantity(parent, piece.quantity);
+    });
+    return shown;
+  }
+
   /* Set a slider made by ganbook.slider as a reader would: value, then an input event. */
   function move(input, value) {
     input.value = String(value);
@@ -118,6 +138,23 @@
       });
     });
     return inputs;
+  }
+
+  /* The layout shared by kl.js and js.js: the four sliders of a pair of Gaussians (values:
+   * their initial settings), a 720x300 canvas and a read-out whose first line shows
+   * KL(p||q) and KL(q||p) (units: nats, the page's word). Returns {inputs, canvas, line2,
+   * shownPq, shownQp}; the caller writes its own second line into line2. */
+  function pairLayout(root, values, onchange, nats) {
+    var el = ganbook.el;
+    var controls = el("div", root, {"class": "ganbook-demo__controls"});
+    var inputs = pairSliders(controls, values, onchange);
+    var canvas = el("canvas", root, {width: 720, height: 300});
+    var readout = el("div", root, {"class": "ganbook-demo__readout", "data-role": "readout"});
+    var line1 = el("div", readout), line2 = el("div", readout);
+    var shown = readoutLine(line1, ["KL(p\u2016q) = ", {quantity: "kl_pq"},
+                                    nats + ",  KL(q\u2016p) = ", {quantity: "kl_qp"}, nats]);
+    return {inputs: inputs, canvas: canvas, line2: line2, shownPq: shown.kl_pq,
+            shownQp: shown.kl_qp};
   }
 
   function readParams(inputs) {
@@ -144,8 +181,10 @@
 
   ganbook.explorers = {
     font: font, normalPdf: normalPdf, gaussianKl: gaussianKl, linspace: linspace,
-    labels: labels, legend: legend, afterFonts: afterFonts, quantity: quantity, move: move,
-    pairSliders: pairSliders, fixed: fixed, readParams: readParams, moveAll: moveAll,
+    labels: labels, legend: legend, afterFonts: afterFonts, quantity: quantity,
+    readoutLine: readoutLine, move: move,
+    pairSliders: pairSliders, pairLayout: pairLayout, densityLabels: densityLabels, fixed: fixed, readParams: readParams,
+    moveAll: moveAll,
     gaussianName: gaussianName
   };
 })();

@@ -10,28 +10,17 @@
 
   ganbook.register("js", function (root, api) {
     var X = api.explorers, t = api.t;
-    var L = {
-      xlabel: "x", ylabel: t({en: "density", ko: "밀도"}),
-      nats: t({en: " nats", ko: "내트"}),
+    var L = X.densityLabels({
       mixture: t({en: "m = (p + q)/2, the mixture", ko: "m = (p + q)/2, 혼합"}),
       ofLog2: t({en: " of log 2", ko: " (log 2 대비)"})
-    };
-    var controls = api.el("div", root, {"class": "ganbook-demo__controls"});
-    var inputs = X.pairSliders(controls, {mu1: 0.0, s1: 1.0, mu2: 3.0, s2: 1.0},
-                               function () { draw(); });
-    var canvas = api.el("canvas", root, {width: 720, height: 300});
-    var readout = api.el("div", root, {"class": "ganbook-demo__readout", "data-role": "readout"});
-    var line1 = api.el("div", readout), line2 = api.el("div", readout);
-    api.el("span", line1, null, "KL(p‖q) = ");
-    var shownPq = X.quantity(line1, "kl_pq");
-    api.el("span", line1, null, L.nats + ",  KL(q‖p) = ");
-    var shownQp = X.quantity(line1, "kl_qp");
-    api.el("span", line1, null, L.nats);
-    api.el("span", line2, null, "JSD(p‖q) = ");
-    var shownJsd = X.quantity(line2, "jsd");
-    api.el("span", line2, null, L.nats + " = ");
-    var shownPercent = X.quantity(line2, "percent_of_log2");
-    api.el("span", line2, null, "%" + L.ofLog2);
+    });
+    var layout = X.pairLayout(root, {mu1: 0.0, s1: 1.0, mu2: 3.0, s2: 1.0},
+                              function () { draw(); }, L.nats);
+    var inputs = layout.inputs, canvas = layout.canvas, line2 = layout.line2;
+    var shownPq = layout.shownPq, shownQp = layout.shownQp;
+    var shown = X.readoutLine(line2, ["JSD(p‖q) = ", {quantity: "jsd"}, L.nats + " = ",
+                                      {quantity: "percent_of_log2"}, "%" + L.ofLog2]);
+    var shownJsd = shown.jsd, shownPercent = shown.percent_of_log2;
 
     var grid = X.linspace(-30, 30, 12001), dx = grid[1] - grid[0];
     var xs = X.linspace(-8, 8, 801), current = {};

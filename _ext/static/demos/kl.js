@@ -7,25 +7,15 @@
 
   ganbook.register("kl", function (root, api) {
     var X = api.explorers, t = api.t;
-    var L = {
-      xlabel: "x", ylabel: t({en: "density", ko: "밀도"}),
-      nats: t({en: " nats", ko: "내트"}),
+    var L = X.densityLabels({
       note: t({en: "asymmetry KL(p‖q) − KL(q‖p) = ", ko: "비대칭 KL(p‖q) − KL(q‖p) = "})
-    };
-    var controls = api.el("div", root, {"class": "ganbook-demo__controls"});
-    var inputs = X.pairSliders(controls, {mu1: 0.0, s1: 1.0, mu2: 2.0, s2: 0.5},
-                               function () { draw(); });
-    var canvas = api.el("canvas", root, {width: 720, height: 300});
-    var readout = api.el("div", root, {"class": "ganbook-demo__readout", "data-role": "readout"});
-    var line1 = api.el("div", readout), line2 = api.el("div", readout);
-    api.el("span", line1, null, "KL(p‖q) = ");
-    var shownPq = X.quantity(line1, "kl_pq");
-    api.el("span", line1, null, L.nats + ",  KL(q‖p) = ");
-    var shownQp = X.quantity(line1, "kl_qp");
-    api.el("span", line1, null, L.nats);
-    api.el("span", line2, null, L.note);
-    var shownDiff = X.quantity(line2, "difference");
-    api.el("span", line2, null, L.nats);
+    });
+    var layout = X.pairLayout(root, {mu1: 0.0, s1: 1.0, mu2: 2.0, s2: 0.5},
+                              function () { draw(); }, L.nats);
+    var inputs = layout.inputs, canvas = layout.canvas, line2 = layout.line2;
+    var shownPq = layout.shownPq, shownQp = layout.shownQp;
+    var shownDiff = X.readoutLine(line2, [L.note, {quantity: "difference"}, L.nats])
+      .difference;
 
     var xs = X.linspace(-8, 8, 801), current = {};
 

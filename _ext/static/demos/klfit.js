@@ -17,14 +17,12 @@
 
   ganbook.register("klfit", function (root, api) {
     var X = api.explorers, t = api.t;
-    var L = {
-      xlabel: "x", ylabel: t({en: "density", ko: "밀도"}),
-      nats: t({en: " nats", ko: "내트"}),
+    var L = X.densityLabels({
       data: t({en: "p: two-mode mixture (data)", ko: "p: 두 모드 혼합(데이터)"}),
       title: t({en: "Fitting one Gaussian to two modes", ko: "두 모드에 가우스 분포 하나 맞추기"}),
       fitForward: t({en: "minimise KL(p‖q)", ko: "KL(p‖q) 최소화"}),
       fitReverse: t({en: "minimise KL(q‖p)", ko: "KL(q‖p) 최소화"})
-    };
+    });
     var x = X.linspace(-20, 20, 8001), dx = x[1] - x[0], n = x.length;
     var logP = new Float64Array(n), p = new Float64Array(n);
     for (var i = 0; i < n; i++) {
@@ -89,15 +87,11 @@
     var canvas = api.el("canvas", root, {width: 720, height: 300});
     var readout = api.el("div", root, {"class": "ganbook-demo__readout", "data-role": "readout"});
     var line1 = api.el("div", readout);
-    api.el("span", line1, null, "q = N(");
-    var shownMu = X.quantity(line1, "mu");
-    api.el("span", line1, null, ", ");
-    var shownSigma = X.quantity(line1, "sigma");
-    api.el("span", line1, null, "\u00b2):  KL(p\u2016q) = ");
-    var shownForward = X.quantity(line1, "forward");
-    api.el("span", line1, null, L.nats + ",  KL(q\u2016p) = ");
-    var shownReverse = X.quantity(line1, "reverse");
-    api.el("span", line1, null, L.nats);
+    var shown = X.readoutLine(line1, [
+      "q = N(", {quantity: "mu"}, ", ", {quantity: "sigma"}, "\u00b2):  KL(p\u2016q) = ",
+      {quantity: "forward"}, L.nats + ",  KL(q\u2016p) = ", {quantity: "reverse"}, L.nats]);
+    var shownMu = shown.mu, shownSigma = shown.sigma;
+    var shownForward = shown.forward, shownReverse = shown.reverse;
 
     var xs = X.linspace(-9, 9, 721), current = {};
 
