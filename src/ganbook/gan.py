@@ -35,39 +35,44 @@ def discriminator_update(discriminator: nn.Module, optimizer: torch.optim.Optimi
                          history: HistoricalAverage | None = None,
                          label_smoothing: float = 0.0, joint: bool = False,
                          autocast=contextlib.nullcontext) -> tuple[torch.Tensor, ...]:
-    """One update of D: ascend log D(x) + log(1 - D(G(z))) on a batch of real samples and one
-    of generated samples (without their graph); G is left unchanged. ``history``: D's
-    historical average, whose penalty joins the loss. Returns ``(loss, mean D(x),
-    mean D(G(z)))`` before the update, as 0-d tensors."""
+    """One update of D: ascend log D(x) + log(1 - D(G(z))) on a batch of real samples
+    and one of generated samples (without their graph); G is left unchanged.
+    ``history``: D's historical average, whose penalty joins the loss. Returns
+    ``(loss, mean D(x), mean D(G(z)))`` before the update, as 0-d tensors."""
     with autocast():
-        if joint:  # one pass over both halves: one pair of big matrix products instead of two
-            real_logits, fake_logits = discriminator(torch.cat([real, fake])).float().split(
-                real.shape[0])
+        if joint:  # one pass over both halves: one pair of big matrix products, not two
+            logits = discriminator(torch.cat([real, fake])).float()
+            real_logits, fake_logits = logits.split(real.shape[0])
         else:  # a discriminator that compares samples must see each kind on its own
             real_logits, fake_logits = discriminator(real), discriminator(fake)
     loss = discriminator_loss(real_logits.float(), fake_logits.float(), label_smoothing)
-    update_player(optimizer, loss, trainable(discriminator) if weights is None else weights,
-                  history)
+    if weights is None:
+        weights = trainable(discriminator)
+    update_player(optimizer, loss, weights, history)
     with torch.no_grad():
-        return loss.detach(), torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()
+        d_real, d_fake = torch.sigmoid(real_logits), torch.sigmoid(fake_logits)
+        return loss.detach(), d_real.mean(), d_fake.mean()
 
 
 def generator_update(discriminator: nn.Module, optimizer: torch.optim.Optimizer,
                      fake: torch.Tensor, weights: list, *, kind: str = "non_saturating",
-                     real: torch.Tensor | None = None, history: HistoricalAverage | None = None,
+                     real: torch.Tensor | None = None,
+                     history: HistoricalAverage | None = None,
                      autocast=contextlib.nullcontext) -> torch.Tensor:
-    """One update of G against a fixed D: ``fake`` is G's batch with its graph, ``weights``
-    G's weights (the only ones that receive gradients). ``kind``: ``"non_saturating"``,
-    ``"saturating"`` (:func:`ganbook.losses.generator_loss`) or ``"feature_matching"`` (needs
-    a real batch ``real`` and ``discriminator.features``). ``history``: G's historical
-    average. Returns the loss before the update (a 0-d tensor)."""
+    """One update of G against a fixed D: ``fake`` is G's batch with its graph,
+    ``weights`` G's weights (the only ones that receive gradients). ``kind``:
+    ``"non_saturating"``, ``"saturating"`` (:func:`ganbook.losses.generator_loss`) or
+    ``"feature_matching"`` (needs a real batch ``real`` and ``discriminator.features``).
+    ``history``: G's historical average. Returns the loss before the update (a 0-d
+    tensor)."""
     with autocast():
         if kind == "feature_matching":
             if real is None:
                 raise ValueError("feature matching needs a real batch x_real")
             with torch.no_grad():
                 real_features = discriminator.features(real).float()
-            loss = feature_matching_loss(real_features, discriminator.features(fake).float())
+            fake_features = discriminator.features(fake).float()
+            loss = feature_matching_loss(real_features, fake_features)
         else:
             loss = generator_loss(discriminator(fake).float(), kind)
     update_player(optimizer, loss, weights, history)
