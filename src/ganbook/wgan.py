@@ -390,40 +390,22 @@ def write_record(result: dict, path, block: int = 10, n_samples: int = 36,
     :func:`load_meta`)."""
     import copy
 
-    from .files import atomic_write
-    from .images import from_model
     from .monitor import HeldOutMonitor
-    from .records import SCORED_SAMPLES, _cpu, block_means
-    from .sample import latent
+    from .records import SCORED_SAMPLES, save_record
 
-    block = positive_int("block", block)
-    final = result["generator"]
+    final = result["generator"].eval()
     best = copy.deepcopy(final)
     best.load_state_dict(result["best_state"])
-    z = latent(positive_int("n_samples", n_samples), final.latent_dim, seed)
-    images = {}
-    with torch.no_grad():
-        for name, g in (("final", final), ("best", best)):
-            g.eval()
-            images[name] = np.round(255 * from_model(g(z))).astype(np.uint8)
     config = result["config"]
     meta = {"config": {**asdict(config), "trainer": "ganbook.wgan", "command": command},
             "step": len(result["history"]["g_loss"]), "batch_size": config.batch_size,
-            "seconds": float(result["seconds"]), "block": block, "cpu": _cpu(),
-            "threads": torch.get_num_threads(),
+            "seconds": float(result["seconds"]), "threads": torch.get_num_threads(),
             "evaluations": [e.as_dict() for e in result["evaluations"]],
             "best": result["best"].as_dict()}
     scorer = HeldOutMonitor(best.latent_dim, SCORED_SAMPLES, seed)
-    meta["scored"] = {"samples": len(scorer.z), **scorer.score(best)}
     meta["scored_final"] = {"samples": len(scorer.z), **scorer.score(final)}
-    arrays = {f"history_{key}": block_means(values, block)
-              for key, values in result["history"].items()}
-
-    def write(handle):
-        np.savez_compressed(handle, meta=json.dumps(meta), samples_final=images["final"],
-                            samples_best=images["best"], **arrays)
-
-    return atomic_write(path, write)
+    return save_record(path, meta, final, best, result["history"], block, n_samples, seed,
+                       scorer)
 
 
 def load_meta(path) -> dict:
