@@ -22,8 +22,7 @@ LABEL = {"": "learning rate", "ko/": "학습률"}
 browser, tabs = tdc.page_fixtures(PAGE, DEMO)
 
 
-@pytest.mark.parametrize("edition", tdc.EDITIONS)
-@pytest.mark.parametrize("mode", tdc.MODES)
+@tdc.everywhere
 def test_demo_mounts_cleanly(tabs, edition, mode):
     tab = tabs[edition, mode]
     state = tdc.mounted_state(tab, DEMO, LABEL[edition])

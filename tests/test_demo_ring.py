@@ -63,8 +63,7 @@ browser, tabs = tdc.page_fixtures(PAGE, DEMO)
 
 
 @browser_only
-@pytest.mark.parametrize("edition", tdc.EDITIONS)
-@pytest.mark.parametrize("mode", tdc.MODES)
+@tdc.everywhere
 def test_demo_mounts_cleanly(tabs, edition, mode):
     state = tdc.mounted_state(tabs[edition, mode], DEMO, LABEL[edition])
     assert state["step"] == 0 and state["n_modes"] == 8 and state["modes_covered"] == 0

@@ -19,6 +19,9 @@ import browser_check as bc
 IN_CI = bool(os.environ.get("CI"))  # as tests/test_browser.py
 EDITIONS = ("",) + tuple(f"{edition}/" for edition in bc.EDITIONS)
 MODES = ("http", "file")
+# a test run on every edition, served and from disk: @tdc.everywhere
+everywhere = pytest.mark.parametrize(("edition", "mode"),
+                                     [(e, m) for e in EDITIONS for m in MODES])
 
 
 def why_not_runnable() -> str | None:
