@@ -2,26 +2,8 @@
 
 import numpy as np
 import pytest
-import torch
 
 from booktools import bench
-
-
-def test_count_flops_of_a_matrix_product():
-    a, b = torch.randn(3, 5), torch.randn(5, 7)
-    assert bench.count_flops(lambda: a @ b) == 2 * 3 * 5 * 7
-
-
-def test_count_flops_of_a_linear_layer_forward_and_backward():
-    layer = torch.nn.Linear(5, 7)
-    x = torch.randn(3, 5, requires_grad=True)
-    # forward, gradient of the weights and gradient of the input: three products of the same size
-    assert bench.count_flops(lambda: layer(x).sum().backward()) == 3 * 2 * 3 * 5 * 7
-
-
-def test_count_flops_rejects_non_callables():
-    with pytest.raises(ValueError, match="callable"):
-        bench.count_flops(42)
 
 
 def test_trainer_step_flops_match_the_closed_form():

@@ -19,35 +19,15 @@ DEMO = "gan1d"
 SKIP_REASON = tdc.why_not_runnable()
 pytestmark = pytest.mark.skipif(SKIP_REASON is not None, reason=SKIP_REASON or "")
 LABEL = {"": "learning rate", "ko/": "학습률"}
+browser, tabs = tdc.page_fixtures(PAGE, DEMO)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    tdc.require_build(PAGE)
-    for edition in tdc.EDITIONS:
-        tdc.require_build(edition + PAGE)
-    b = tdc.DemoBrowser()
-    yield b
-    b.close()
-
-
-@pytest.fixture(scope="module")
-def tabs(browser):
-    return {(edition, mode): browser.open(PAGE, DEMO, edition, mode)
-            for edition in tdc.EDITIONS for mode in tdc.MODES}
-
-
-@pytest.mark.parametrize("edition", tdc.EDITIONS)
-@pytest.mark.parametrize("mode", tdc.MODES)
+@tdc.everywhere
 def test_demo_mounts_cleanly(tabs, edition, mode):
     tab = tabs[edition, mode]
-    state = tab.js(f"window.ganbook.{DEMO}.state()")
+    state = tdc.mounted_state(tab, DEMO, LABEL[edition])
     assert state["step"] == 0 and not state["diverged"]
-    text = tab.js(f"document.querySelector('[data-demo={DEMO}]').innerText")
-    assert LABEL[edition] in text, text[:300]
     assert tab.js(f"document.querySelectorAll('[data-demo={DEMO}] canvas').length") == 3
-    assert not tab.console_errors, tab.console_errors
-    assert not tab.foreign_requests, tab.foreign_requests
 
 
 def _finite(values) -> bool:

@@ -59,38 +59,14 @@ def test_the_demo_uses_the_books_ring():
 
 
 # --------------------------------------------------------------------------- in the page
-@pytest.fixture(scope="module")
-def browser():
-    tdc.require_build(PAGE)
-    for edition in tdc.EDITIONS:
-        tdc.require_build(edition + PAGE)
-    b = tdc.DemoBrowser()
-    yield b
-    b.close()
-
-
-@pytest.fixture(scope="module")
-def tabs(browser):
-    for edition in tdc.EDITIONS:
-        html = (tdc.bc.HTML_DIR / edition / PAGE).read_text(encoding="utf-8")
-        if f'data-demo="{DEMO}"' not in html:
-            pytest.fail(f"{edition}{PAGE} does not mount the {DEMO} demo: chapter 8 needs a "
-                        f"markdown cell holding only ```{{ganbook-demo}} {DEMO}```")
-    return {(edition, mode): browser.open(PAGE, DEMO, edition, mode)
-            for edition in tdc.EDITIONS for mode in tdc.MODES}
+browser, tabs = tdc.page_fixtures(PAGE, DEMO)
 
 
 @browser_only
-@pytest.mark.parametrize("edition", tdc.EDITIONS)
-@pytest.mark.parametrize("mode", tdc.MODES)
+@tdc.everywhere
 def test_demo_mounts_cleanly(tabs, edition, mode):
-    tab = tabs[edition, mode]
-    state = tab.js(f"window.ganbook.{DEMO}.state()")
+    state = tdc.mounted_state(tabs[edition, mode], DEMO, LABEL[edition])
     assert state["step"] == 0 and state["n_modes"] == 8 and state["modes_covered"] == 0
-    text = tab.js(f"document.querySelector('[data-demo={DEMO}]').innerText")
-    assert LABEL[edition] in text, text[:300]
-    assert not tab.console_errors, tab.console_errors
-    assert not tab.foreign_requests, tab.foreign_requests
 
 
 @browser_only

@@ -19,6 +19,9 @@ import browser_check as bc
 IN_CI = bool(os.environ.get("CI"))  # as tests/test_browser.py
 EDITIONS = ("",) + tuple(f"{edition}/" for edition in bc.EDITIONS)
 MODES = ("http", "file")
+# a test run on every edition, served and from disk: @tdc.everywhere
+everywhere = pytest.mark.parametrize(("edition", "mode"),
+                                     [(e, m) for e in EDITIONS for m in MODES])
 
 
 def why_not_runnable() -> str | None:
@@ -101,3 +104,41 @@ class DemoBrowser:
         self.browser.close()
         self._playwright.stop()
         self._server.__exit__(None, None, None)
+
+
+def page_fixtures(page: str, demo: str):
+    """The module-scoped fixtures of a demo's test module, used as
+    ``browser, tabs = tdc.page_fixtures(PAGE, DEMO)``: ``browser``, one Chromium and server
+    (skipped, or failed under CI, where a built edition of ``page`` is missing), and
+    ``tabs``, (edition, mode) -> a :class:`DemoTab` of ``page`` with ``demo`` mounted."""
+
+    @pytest.fixture(scope="module")
+    def browser():
+        for edition in EDITIONS:
+            require_build(edition + page)
+        b = DemoBrowser()
+        yield b
+        b.close()
+
+    @pytest.fixture(scope="module")
+    def tabs(browser):
+        for edition in EDITIONS:
+            html = (bc.HTML_DIR / edition / page).read_text(encoding="utf-8")
+            if f'data-demo="{demo}"' not in html:
+                pytest.fail(f"{edition}{page} does not mount the {demo} demo: the chapter "
+                            f"needs a markdown cell holding only ```{{ganbook-demo}} {demo}```")
+        return {(edition, mode): browser.open(page, demo, edition, mode)
+                for edition in EDITIONS for mode in MODES}
+
+    return browser, tabs
+
+
+def mounted_state(tab: DemoTab, demo: str, label: str) -> dict:
+    """The state of a freshly mounted demo, after checking that its text shows ``label`` (in
+    the page's language) and that the page logged no error and asked no other host."""
+    state = tab.js(f"window.ganbook.{demo}.state()")
+    text = tab.js(f"document.querySelector('[data-demo={demo}]').innerText")
+    assert label in text, text[:300]
+    assert not tab.console_errors, tab.console_errors
+    assert not tab.foreign_requests, tab.foreign_requests
+    return state

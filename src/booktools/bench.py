@@ -1,4 +1,4 @@
-"""Training throughput: ``python -m ganbook.bench`` (``make bench``).
+"""Training throughput: ``python -m booktools.bench`` (``make bench``).
 
 Measures, in one run on this machine, images per second (real images consumed per second) of
 
@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ganbook.flops import count_flops
 from ganbook.models import Discriminator, Generator, pytorch_gan_sized
 
 BATCH = 64
@@ -129,19 +130,6 @@ def trainer_loop(train_x: np.ndarray, steps: int, seed: int = 0, **settings) -> 
     return stamps[warmup + steps] - stamps[warmup]
 
 
-def count_flops(fn) -> int:
-    """Floating-point operations of the matrix products (and convolutions) that ``fn()`` runs,
-    forward and backward, counted by ``torch.utils.flop_counter``; elementwise work is not counted."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    if not callable(fn):
-        raise ValueError(f"count_flops needs a callable, got {type(fn).__name__}")
-    counter = FlopCounterMode(display=False)
-    with counter:
-        fn()
-    return int(counter.get_total_flops())
-
-
 def trainer_step_flops(train_x: np.ndarray) -> int:
     """Floating-point operations of one step of our trainer (PyTorch-GAN size, batch 64)."""
     from ganbook.train import train
@@ -188,7 +176,7 @@ def run(steps: int = 200, repeats: int = 3) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ganbook.bench",
+    parser = argparse.ArgumentParser(prog="python -m booktools.bench",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200, help="timed steps per loop and repeat")
     parser.add_argument("--repeats", type=int, default=3)

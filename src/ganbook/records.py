@@ -43,6 +43,38 @@ def block_means(values, block: int) -> np.ndarray:
 SCORED_SAMPLES = 10_000  # as many samples as chapter 7 scores a generator with
 
 
+def save_record(path, meta: dict, final, best, history: dict, block: int,
+                n_samples: int = 36, seed: int = 0, scorer=None) -> Path:
+    """Write a record to ``path`` (.npz): ``meta`` (settings, steps, seconds, evaluations,
+    ``best``: what :func:`load_record` reads) with ``block``, ``cpu`` and ``scored`` added,
+    ``history`` (name -> one value per step) as means over blocks of ``block`` steps, and
+    samples of the ``final`` and of the ``best`` generator (as uint8 digits) of ``n_samples``
+    latent vectors drawn with ``seed``. ``scored``: the best generator scored by ``scorer``
+    (see :func:`record_run`)."""
+    import torch
+
+    from .images import from_model
+    from .monitor import HeldOutMonitor
+    from .models import latent
+
+    block = positive_int("block", block)
+    z = latent(positive_int("n_samples", n_samples), final.latent_dim, seed)
+    with torch.no_grad():
+        images = {name: np.round(255 * from_model(g(z))).astype(np.uint8)
+                  for name, g in (("final", final), ("best", best))}
+    meta = {**meta, "block": block, "cpu": _cpu()}
+    if scorer is None:
+        scorer = HeldOutMonitor(best.latent_dim, SCORED_SAMPLES, seed)
+    meta["scored"] = {"samples": len(scorer.z), **scorer.score(best)}
+    arrays = {f"history_{key}": block_means(values, block) for key, values in history.items()}
+
+    def write(handle):
+        np.savez_compressed(handle, meta=json.dumps(meta), samples_final=images["final"],
+                            samples_best=images["best"], **arrays)
+
+    return atomic_write(path, write)
+
+
 def record_run(run_dir, path, block: int = 100, n_samples: int = 36, seed: int = 0,
                scorer=None) -> Path:
     """Write the record of the run in ``run_dir`` (``checkpoint.pt`` and ``best.pt`` of
@@ -50,33 +82,17 @@ def record_run(run_dir, path, block: int = 100, n_samples: int = 36, seed: int =
     scores one, on ``SCORED_SAMPLES`` samples (the run's own evaluations use fewer, and their
     class histogram is noisier), by ``scorer``: a :class:`ganbook.monitor.HeldOutMonitor`,
     by default that of the MNIST-10k test split with that many samples."""
-    from .images import from_model
-    from .monitor import HeldOutMonitor
-    from .models import latent
-
-    run_dir, block = Path(run_dir), positive_int("block", block)
+    run_dir = Path(run_dir)
     state = checkpoint.load(run_dir / checkpoint.LATEST)
     final = checkpoint.load_sampler(run_dir / checkpoint.LATEST)
     best_path = run_dir / checkpoint.BEST
     best = checkpoint.load_sampler(best_path) if best_path.exists() else final
-    z = latent(positive_int("n_samples", n_samples), final.latent_dim, seed)
-    images = {name: np.round(255 * from_model(g(z).detach())).astype(np.uint8)
-              for name, g in (("final", final), ("best", best))}
     meta = {"config": state["config"], "step": int(state["step"]),
             "batch_size": int(state.get("batch_size", state["config"]["batch_size"])),
-            "seconds": float(state["seconds"]), "block": block, "cpu": _cpu(),
-            "evaluations": state["evaluations"], "best": state["best"]}
-    if scorer is None:
-        scorer = HeldOutMonitor(best.latent_dim, SCORED_SAMPLES, seed)
-    meta["scored"] = {"samples": len(scorer.z), **scorer.score(best)}
-    arrays = {f"history_{key}": block_means(values.numpy(), block)
-              for key, values in state["history"].items()}
-
-    def write(handle):
-        np.savez_compressed(handle, meta=json.dumps(meta), samples_final=images["final"],
-                            samples_best=images["best"], **arrays)
-
-    return atomic_write(path, write)
+            "seconds": float(state["seconds"]), "evaluations": state["evaluations"],
+            "best": state["best"]}
+    history = {key: values.numpy() for key, values in state["history"].items()}
+    return save_record(path, meta, final, best, history, block, n_samples, seed, scorer)
 
 
 def load_record(path) -> dict:

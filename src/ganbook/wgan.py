@@ -25,8 +25,8 @@ command line writes a record that :func:`ganbook.records.load_record` reads::
 
 Also here: the earth mover's distance between two discrete distributions on the line as a
 transport linear program (:func:`w1_primal`) and as the dual linear program over 1-Lipschitz
-functions (:func:`w1_dual`), and :func:`matmul_flops`, which counts the floating-point
-operations of the matrix products a function runs (how the book defines equal compute).
+functions (:func:`w1_dual`), and the matrix-product FLOPs of a WGAN-GP round and of a
+vanilla step (:func:`equal_compute_steps`, counted by :func:`ganbook.flops.count_flops`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import platform
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -44,6 +43,7 @@ import torch
 from torch import nn
 
 from .checks import non_negative_int, positive_float, positive_int
+from .flops import count_flops
 
 
 # --------------------------------------------------------------------------- losses
@@ -93,7 +93,7 @@ def input_gradient_norms(critic: nn.Module, x: torch.Tensor,
                          create_graph: bool = False) -> torch.Tensor:
     """``||grad_x f(x)||`` for each sample of the batch ``x`` (shape ``(n,)``)."""
     # The gradient is taken at a view of the leaf, not at the leaf itself: torch's FLOP
-    # counter (matmul_flops) cannot follow torch.autograd.grad to a leaf tensor.
+    # counter (count_flops) cannot follow torch.autograd.grad to a leaf tensor.
     x = x.detach().requires_grad_(True).view_as(x)
     scores = critic(x).reshape(-1)
     grad, = torch.autograd.grad(scores.sum(), x, create_graph=create_graph)
@@ -223,19 +223,6 @@ def w1_dual(x, p, q) -> tuple[float, np.ndarray]:
     return float(-result.fun), result.x
 
 
-# --------------------------------------------------------------------------- compute
-def matmul_flops(fn, *args, **kwargs) -> int:
-    """The floating-point operations of the matrix products that ``fn(*args, **kwargs)``
-    runs, forward and backward passes included, as ``torch.utils.flop_counter`` counts them
-    (``2 m n k`` for an ``(m, k) x (k, n)`` product; element-wise work is not counted)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    counter = FlopCounterMode(display=False)
-    with counter:
-        fn(*args, **kwargs)
-    return int(counter.get_total_flops())
-
-
 # --------------------------------------------------------------------------- MNIST
 @dataclass(frozen=True)
 class WGANConfig:
@@ -267,16 +254,6 @@ class WGANConfig:
         if self.ema_decay is not None and not 0.0 < self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in (0, 1) or None, got {self.ema_decay!r}")
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
-
-
-@torch.no_grad()
-def update_average(average: nn.Module, model: nn.Module, decay: float, count: int) -> None:
-    """One step of an exponential moving average of ``model``'s weights into ``average``,
-    its decay warmed up as ``min(decay, (1 + count) / (10 + count))`` (early weights are
-    forgotten quickly)."""
-    keep = min(decay, (1.0 + count) / (10.0 + count))
-    for a, m in zip(average.parameters(), model.parameters()):
-        a.lerp_(m, 1.0 - keep)
 
 
 def mnist_players(seed: int = 0):
@@ -317,7 +294,10 @@ def train_mnist(config: WGANConfig | None = None, progress: bool = False, monito
     the best generator by FD), ``seconds`` and ``config``."""
     import copy
 
+    from torch.optim.swa_utils import AveragedModel
+
     from .data import load_split
+    from .gan import average_weight
     from .images import to_model
     from .loop import Every, Loop, random_generator, seeded
     from .monitor import HeldOutMonitor
@@ -329,10 +309,11 @@ def train_mnist(config: WGANConfig | None = None, progress: bool = False, monito
     with seeded(config.seed):
         opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=config.betas)
         opt_c = torch.optim.Adam(critic.parameters(), lr=config.lr, betas=config.betas)
-        average = None
+        average = None  # the generator's weight average, as ganbook.gan.GAN keeps one
         if config.ema_decay is not None:
-            average = copy.deepcopy(generator).requires_grad_(False).eval()
-        sampler = generator if average is None else average
+            average = AveragedModel(generator, multi_avg_fn=average_weight(config.ema_decay))
+            average.requires_grad_(False).eval().update_parameters(generator)  # a copy
+        sampler = generator if average is None else average.module
         if monitor is None:
             monitor = HeldOutMonitor(generator.latent_dim, config.eval_samples, config.seed)
         rng = random_generator(config.seed)
@@ -343,7 +324,7 @@ def train_mnist(config: WGANConfig | None = None, progress: bool = False, monito
         def step() -> dict:
             numbers = wgan_gp_round(generator, critic, opt_g, opt_c, x_train, config, rng)
             if average is not None:
-                update_average(average, generator, config.ema_decay, run.step)
+                average.update_parameters(generator)
             return numbers
 
         def evaluate(at: int) -> None:
@@ -373,7 +354,7 @@ def vanilla_step_flops() -> int:
     from .train import train
 
     with threads(1):
-        return matmul_flops(train, steps=1, eval_every=None, progress=False)
+        return count_flops(train, steps=1, eval_every=None, progress=False)
 
 
 def wgan_gp_round_flops(config: WGANConfig | None = None) -> int:
@@ -387,7 +368,7 @@ def wgan_gp_round_flops(config: WGANConfig | None = None) -> int:
     opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=config.betas)
     opt_c = torch.optim.Adam(critic.parameters(), lr=config.lr, betas=config.betas)
     with threads(1):
-        return matmul_flops(wgan_gp_round, generator, critic, opt_g, opt_c, x, config,
+        return count_flops(wgan_gp_round, generator, critic, opt_g, opt_c, x, config,
                             torch.Generator().manual_seed(0))
 
 
@@ -396,16 +377,6 @@ def equal_compute_steps(vanilla_steps: int, config: WGANConfig | None = None) ->
     ``vanilla_steps`` steps of the default vanilla run cost (rounded to the nearest)."""
     vanilla_steps = positive_int("vanilla_steps", vanilla_steps)
     return round(vanilla_steps * vanilla_step_flops() / wgan_gp_round_flops(config))
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def write_record(result: dict, path, block: int = 10, n_samples: int = 36,
@@ -419,40 +390,22 @@ def write_record(result: dict, path, block: int = 10, n_samples: int = 36,
     :func:`load_meta`)."""
     import copy
 
-    from .files import atomic_write
-    from .images import from_model
     from .monitor import HeldOutMonitor
-    from .records import SCORED_SAMPLES, block_means
-    from .sample import latent
+    from .records import SCORED_SAMPLES, save_record
 
-    block = positive_int("block", block)
-    final = result["generator"]
+    final = result["generator"].eval()
     best = copy.deepcopy(final)
     best.load_state_dict(result["best_state"])
-    z = latent(positive_int("n_samples", n_samples), final.latent_dim, seed)
-    images = {}
-    with torch.no_grad():
-        for name, g in (("final", final), ("best", best)):
-            g.eval()
-            images[name] = np.round(255 * from_model(g(z))).astype(np.uint8)
     config = result["config"]
     meta = {"config": {**asdict(config), "trainer": "ganbook.wgan", "command": command},
             "step": len(result["history"]["g_loss"]), "batch_size": config.batch_size,
-            "seconds": float(result["seconds"]), "block": block, "cpu": _cpu(),
-            "threads": torch.get_num_threads(),
+            "seconds": float(result["seconds"]), "threads": torch.get_num_threads(),
             "evaluations": [e.as_dict() for e in result["evaluations"]],
             "best": result["best"].as_dict()}
     scorer = HeldOutMonitor(best.latent_dim, SCORED_SAMPLES, seed)
-    meta["scored"] = {"samples": len(scorer.z), **scorer.score(best)}
     meta["scored_final"] = {"samples": len(scorer.z), **scorer.score(final)}
-    arrays = {f"history_{key}": block_means(values, block)
-              for key, values in result["history"].items()}
-
-    def write(handle):
-        np.savez_compressed(handle, meta=json.dumps(meta), samples_final=images["final"],
-                            samples_best=images["best"], **arrays)
-
-    return atomic_write(path, write)
+    return save_record(path, meta, final, best, result["history"], block, n_samples, seed,
+                       scorer)
 
 
 def load_meta(path) -> dict:

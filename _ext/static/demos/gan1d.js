@@ -1,5 +1,6 @@
 /* ganbook live demo "gan1d": a one-dimensional GAN trained in the page (chapter 5, the
- * paper's Figure 1). Plain JavaScript on the shared core (ganbook-demos.js: rng, mlp, adam).
+ * paper's Figure 1). Plain JavaScript on the shared core (ganbook-demos.js: rng, mlp, adam,
+ * and what the training demos share: settings, the run that stops at divergence, the page).
  *
  * The arithmetic is in ganbook.gan1dTrainer(settings), which needs no DOM, so that
  * tests can run it under node and compare it with its NumPy twin, src/ganbook/numpy_gan.py
@@ -21,10 +22,7 @@
   var DEFAULTS = {seed: 1, lr_d: 0.005, lr_g: 0.0005, k: 3, batch: 64,
                   loss: "nonsaturating", hidden: 24};
   var MU = 2, SIGMA = 0.5;
-  var XLIM = [-1, 5], N_BINS = 60, N_GRID = 121, N_QUANTILES = 1000, RECORD_EVERY = 25;
-  // A network whose weights reach this size has blown up (they start below about 3 and
-  // stay below about 15 in runs that train).
-  var PARAM_LIMIT = 100;
+  var XLIM = [-1, 5], N_BINS = 60, N_GRID = 121, N_QUANTILES = 1000;
 
   /* Inverse of the standard normal CDF (P. J. Acklam's rational approximation, relative
    * error below 1.2e-9), for the equal-probability quantiles of the noise. */
@@ -82,25 +80,11 @@
     return out / Math.LN2;
   }
 
-  function allFinite(a, limit) {
-    for (var i = 0; i < a.length; i++) {
-      if (!(Math.abs(a[i]) < limit)) return false;   // false for NaN and infinities too
-    }
-    return true;
-  }
-
   function trainer(options) {
-    var s = {};
-    Object.keys(DEFAULTS).forEach(function (key) {
-      s[key] = options && options[key] !== undefined ? options[key] : DEFAULTS[key];
-    });
+    var s = ganbook.trainingSettings("gan1d", DEFAULTS, options);
     if (s.loss !== "nonsaturating" && s.loss !== "minimax") {
       throw new Error("gan1d: loss must be nonsaturating or minimax, got " + s.loss);
     }
-    ["lr_d", "lr_g"].forEach(function (key) {
-      if (!(s[key] > 0 && isFinite(s[key]))) throw new Error("gan1d: " + key + " must be > 0");
-    });
-    s.k = Math.round(s.k); s.batch = Math.round(s.batch);
     if (!(s.k >= 1) || !(s.batch >= 1)) throw new Error("gan1d: k and batch must be >= 1");
 
     var rng = ganbook.rng(s.seed);
@@ -109,7 +93,6 @@
     var optG = ganbook.adam(G, {beta1: 0.5}), optD = ganbook.adam(D, {beta1: 0.5});
     var t = {settings: s, G: G, D: D, step: 0, diverged: false, message: "",
              loss_d: NaN, loss_g: NaN, d_real: NaN, d_fake: NaN, history: []};
-    var saved = {G: new Float64Array(G.params), D: new Float64Array(D.params)};
 
     function normals(m, shift, scale) {
       var out = new Float64Array(m);
@@ -165,11 +148,6 @@
       t.loss_d = lossD; t.loss_g = lossG / m; t.d_real = dReal / m; t.d_fake = dFake / m;
     }
 
-    function healthy() {
-      return allFinite(G.params, PARAM_LIMIT) && allFinite(D.params, PARAM_LIMIT) &&
-             isFinite(t.loss_d) && isFinite(t.loss_g);
-    }
-
     /* The measurements: D on X_GRID, p_g on the bins (the N_QUANTILES equal-probability
      * noise quantiles pushed through G, each of mass 1 / N_QUANTILES, plus overflow bins)
      * and JS(p_data || p_g) in bits on those bins. */
@@ -188,28 +166,10 @@
               samples: new Float64Array(x)};
     };
 
-    t.run = function (n) {
-      for (var j = 0; j < n && !t.diverged; j++) {
-        iteration();
-        if (!healthy()) {
-          // Keep the last healthy weights on screen; say what happened instead of drawing NaN.
-          G.params.set(saved.G); D.params.set(saved.D);
-          t.step -= 1;
-          t.diverged = true;
-          t.message = "diverged at iteration " + (t.step + 1) +
-            ": a weight reached " + PARAM_LIMIT + " in size or a loss was not finite";
-          break;
-        }
-        saved.G.set(G.params); saved.D.set(D.params);
-        if (t.step % RECORD_EVERY === 0) t.history.push([t.step, t.measure().js]);
-      }
-      return t;
-    };
-    t.history.push([0, t.measure().js]);
-    return t;
+    return ganbook.guardedRun(t, iteration, function () { return t.measure().js; });
   }
 
-  function toArray(a) { return Array.prototype.slice.call(a); }
+  var toArray = ganbook.toArray;
 
   /* Everything a test compares, as plain numbers (JSON keeps doubles exactly). */
   function dump(t) {
@@ -229,21 +189,14 @@
   if (!ganbook.register || typeof document === "undefined" || !document.createElement) return;
 
   ganbook.register("gan1d", function (root) {
-    var T = ganbook.t;
+    var T = ganbook.t, el = ganbook.el;
     var L = {
       title: T({en: "A 1-D GAN, trained in your browser",
                 ko: "브라우저에서 학습하는 1차원 GAN"}),
-      lr_d: T({en: "D learning rate", ko: "D 학습률"}),
-      lr_g: T({en: "G learning rate", ko: "G 학습률"}),
-      k: T({en: "k (D steps per G step)", ko: "k (G 한 번에 D 스텝 수)"}),
       batch: T({en: "batch size m", ko: "배치 크기 m"}),
       loss: T({en: "G loss", ko: "G 손실"}),
       nonsat: T({en: "non-saturating −log D(G(z))", ko: "비포화 −log D(G(z))"}),
       minimax: T({en: "minimax log(1 − D(G(z)))", ko: "미니맥스 log(1 − D(G(z)))"}),
-      step: T({en: "step ×10", ko: "10 스텝"}),
-      play: T({en: "play", ko: "재생"}),
-      pause: T({en: "pause", ko: "일시정지"}),
-      reset: T({en: "reset", ko: "초기화"}),
       x: T({en: "x", ko: "x"}),
       density: T({en: "density / probability", ko: "밀도 / 확률"}),
       pdata: T({en: "p_data", ko: "p_data (데이터)"}),
@@ -253,61 +206,31 @@
               ko: "생성자의 사상: z (아래) → x = G(z) (위)"}),
       jsTitle: T({en: "JS divergence between p_data and p_g", ko: "p_data와 p_g의 JS 발산"}),
       iter: T({en: "iteration", ko: "반복"}),
-      bits: T({en: "JSD (bits)", ko: "JSD (비트)"}),
-      diverged: T({en: "Training diverged: the weights or losses blew up, so the " +
-                       "last finite state is shown. Lower the learning rates and reset.",
-                   ko: "학습이 발산했습니다: 가중치나 손실이 폭주해 마지막 유한한 상태를 " +
-                       "보여 줍니다. 학습률을 낮추고 초기화하세요."})
+      bits: T({en: "JSD (bits)", ko: "JSD (비트)"})
     };
-    var el = ganbook.el;
-    root.innerHTML = "";
-    el("p", root, {"class": "ganbook-demo__title"}, L.title).style.fontWeight = "bold";
-    var controls = el("div", root, {"class": "ganbook-demo__controls"});
-    var settings = {};
-    Object.keys(DEFAULTS).forEach(function (key) { settings[key] = DEFAULTS[key]; });
-    var tr = trainer(settings), playing = false, inputs = {};
+    var main, strip, jsCanvas;
 
-    function logSlider(key, label) {
-      inputs[key] = ganbook.slider(controls, {
-        label: label, min: -4, max: 1, step: 0.1, value: Math.log10(settings[key]), name: key,
-        format: function (v) { return Math.pow(10, v).toExponential(1); },
-        oninput: function (v) { settings[key] = tr.settings[key] = Math.pow(10, v); }
+    function controls(parent, ui) {
+      ui.inputs.batch = ganbook.slider(parent, {
+        label: L.batch, min: 8, max: 256, step: 8, value: ui.settings.batch, name: "batch",
+        oninput: function (v) { ui.set("batch", v); }
+      });
+      ui.inputs.loss = ganbook.select(parent, {
+        label: L.loss, value: ui.settings.loss, name: "loss",
+        options: [{value: "nonsaturating", label: L.nonsat},
+                  {value: "minimax", label: L.minimax}],
+        onchange: function (v) { ui.set("loss", v); }
       });
     }
-    logSlider("lr_d", L.lr_d);
-    logSlider("lr_g", L.lr_g);
-    inputs.k = ganbook.slider(controls, {
-      label: L.k, min: 1, max: 10, step: 1, value: settings.k, name: "k",
-      oninput: function (v) { settings.k = tr.settings.k = v; }
-    });
-    inputs.batch = ganbook.slider(controls, {
-      label: L.batch, min: 8, max: 256, step: 8, value: settings.batch, name: "batch",
-      oninput: function (v) { settings.batch = tr.settings.batch = v; }
-    });
-    inputs.loss = ganbook.select(controls, {
-      label: L.loss, value: settings.loss, name: "loss",
-      options: [{value: "nonsaturating", label: L.nonsat}, {value: "minimax", label: L.minimax}],
-      onchange: function (v) { settings.loss = tr.settings.loss = v; }
-    });
-    var buttons = el("div", root, {"class": "ganbook-demo__controls"});
-    ganbook.button(buttons, L.step, function () { handle.step(10); });
-    var playButton = ganbook.button(buttons, L.play, function () {
-      if (playing) handle.pause(); else handle.play();
-    });
-    ganbook.button(buttons, L.reset, function () { handle.reset(); });
 
-    var main = el("canvas", root, {width: 640, height: 300});
-    var strip = el("canvas", root, {width: 640, height: 90});
-    var jsCanvas = el("canvas", root, {width: 640, height: 170});
-    var readout = el("p", root, {"class": "ganbook-demo__readout", "aria-live": "polite"});
-    readout.style.fontFamily = "inherit";   // the monospace font has no Hangul
-    var warning = el("p", root, {"class": "ganbook-demo__warning", role: "status"});
-    warning.style.color = "#b00020";
+    function layout(parent) {
+      main = el("canvas", parent, {width: 640, height: 300});
+      strip = el("canvas", parent, {width: 640, height: 90});
+      jsCanvas = el("canvas", parent, {width: 640, height: 170});
+    }
 
-    var last = null;
-    function draw() {
+    function draw(tr) {
       var m = tr.measure();
-      last = m;
       var p = ganbook.plot(main, {xlim: XLIM, ylim: [0, 1.6], xlabel: L.x, ylabel: L.density});
       p.bars(EDGES, m.p_g, {color: "rgba(44,160,44,0.45)"});
       var pd = [];
@@ -325,11 +248,10 @@
                                       xlabel: L.iter, ylabel: L.bits, title: L.jsTitle});
       q.line(hx, hy, {color: "#9467bd", width: 1.5});
       function fmt(v) { return isFinite(v) ? v.toFixed(3) : "–"; }   // no step yet: no loss
-      readout.textContent = (T({en: "iteration ", ko: "반복 "}) + tr.step +
+      return {m: m, text: T({en: "iteration ", ko: "반복 "}) + tr.step +
         "   D loss " + fmt(tr.loss_d) + "   G loss " + fmt(tr.loss_g) +
         "   mean D(x) " + fmt(tr.d_real) + "   mean D(G(z)) " + fmt(tr.d_fake) +
-        "   JSD " + m.js.toFixed(4) + T({en: " bits", ko: " 비트"}));
-      warning.textContent = tr.diverged ? L.diverged + " (" + tr.message + ")" : "";
+        "   JSD " + m.js.toFixed(4) + T({en: " bits", ko: " 비트"})};
     }
 
     function drawStrip(samples) {
@@ -360,73 +282,23 @@
       }
     }
 
-    function frame() {
-      if (!playing) return;
-      tr.run(5);
-      draw();
-      if (tr.diverged) { handle.pause(); return; }
-      window.requestAnimationFrame(frame);
+    function state(tr, last) {
+      var m = last || tr.measure();
+      var support = [];
+      for (var i = 0; i < N_GRID; i++) support.push(Math.abs(X_GRID[i] - MU) <= 2 * SIGMA);
+      return {x_grid: toArray(X_GRID), d_grid: toArray(m.d_grid), data_support: support,
+              edges: toArray(EDGES), p_g: toArray(m.p_g), js: m.js,
+              js_history: tr.history.map(function (h) { return h.slice(); })};
     }
 
-    var handle = {
-      step: function (n) {
-        tr.run(n === undefined ? 1 : n);
-        draw();
-        return handle.state();
-      },
-      state: function () {
-        var m = last || tr.measure();
-        var support = [];
-        for (var i = 0; i < N_GRID; i++) support.push(Math.abs(X_GRID[i] - MU) <= 2 * SIGMA);
-        return {
-          step: tr.step, settings: JSON.parse(JSON.stringify(tr.settings)),
-          x_grid: toArray(X_GRID), d_grid: toArray(m.d_grid), data_support: support,
-          edges: toArray(EDGES), p_g: toArray(m.p_g), js: m.js,
-          js_history: tr.history.map(function (h) { return h.slice(); }),
-          loss_d: tr.loss_d, loss_g: tr.loss_g, d_real: tr.d_real, d_fake: tr.d_fake,
-          diverged: tr.diverged, message: tr.diverged ? warning.textContent : "",
-          playing: playing
-        };
-      },
-      /* reset(): a fresh run with the controls' settings; reset(o): with the defaults
-       * overridden by o. */
-      reset: function (options) {
-        handle.pause();
-        var base = options ? DEFAULTS : JSON.parse(JSON.stringify(settings));
-        options = options || {};
-        Object.keys(DEFAULTS).forEach(function (key) {
-          settings[key] = options[key] !== undefined ? options[key] : base[key];
-        });
-        tr = trainer(settings);
-        inputs.lr_d.value = Math.log10(settings.lr_d);
-        inputs.lr_g.value = Math.log10(settings.lr_g);
-        inputs.k.value = settings.k;
-        inputs.batch.value = settings.batch;
-        inputs.loss.value = settings.loss;
-        // Show the new values without firing the sliders (their grid would round them).
-        ["lr_d", "lr_g", "k", "batch"].forEach(function (key) {
-          var v = settings[key];
-          inputs[key].nextSibling.textContent = key.indexOf("lr") === 0 ?
-            v.toExponential(1) : String(v);
-        });
-        last = null;
-        draw();
-        return handle.state();
-      },
-      play: function () {
-        if (playing || tr.diverged) return;
-        playing = true;
-        playButton.textContent = L.pause;
-        window.requestAnimationFrame(frame);
-      },
-      pause: function () {
-        playing = false;
-        playButton.textContent = L.play;
-      }
-    };
-    draw();
-    // Canvas text needs the web font loaded (Hangul): draw again once the page's fonts are in.
-    if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { draw(); });
-    return handle;
+    function sync(settings, inputs) {
+      inputs.batch.value = settings.batch;
+      inputs.batch.nextSibling.textContent = String(settings.batch);
+      inputs.loss.value = settings.loss;
+    }
+
+    return ganbook.trainingDemo(root, {
+      title: L.title, defaults: DEFAULTS, trainer: trainer, kMax: 10, controls: controls,
+      layout: layout, draw: draw, state: state, sync: sync});
   });
 })();

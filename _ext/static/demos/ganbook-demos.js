@@ -21,6 +21,9 @@
  *   ganbook.mlp(sizes, act, rng) a small multilayer perceptron with hand-written gradients
  *                               (Float64Array): .forward(X, n), .backward(dOut), .params,
  *                               .grads; ganbook.adam(net, o) its optimiser (see below)
+ *   ganbook.trainingSettings, ganbook.guardedRun, ganbook.trainingDemo: what the training
+ *                               demos (gan1d.js, ring.js) share: settings, a run that stops
+ *                               at divergence, and the page of controls around a trainer
  */
 (function () {
   "use strict";
@@ -339,6 +342,191 @@
     if (l >= 0) return 1 / (1 + Math.exp(-l));
     var e = Math.exp(l);
     return e / (1 + e);
+  };
+
+  /* ---- training demos (gan1d.js, ring.js): settings, a guarded run, the page around it. */
+  ganbook.toArray = function (a) { return Array.prototype.slice.call(a); };
+
+  function allFinite(a, limit) {
+    for (var i = 0; i < a.length; i++) {
+      if (!(Math.abs(a[i]) < limit)) return false;   // false for NaN and infinities too
+    }
+    return true;
+  }
+
+  /* A trainer's settings: ``defaults`` overridden by ``options``; the rates lr_d and lr_g
+   * must be positive, k and batch are rounded to integers. */
+  ganbook.trainingSettings = function (name, defaults, options) {
+    var s = {};
+    Object.keys(defaults).forEach(function (key) {
+      s[key] = options && options[key] !== undefined ? options[key] : defaults[key];
+    });
+    ["lr_d", "lr_g"].forEach(function (key) {
+      if (!(s[key] > 0 && isFinite(s[key]))) throw new Error(name + ": " + key + " must be > 0");
+    });
+    s.k = Math.round(s.k); s.batch = Math.round(s.batch);
+    return s;
+  };
+
+  /* Gives the trainer t = {G, D, step, loss_d, loss_g, history, ...} its run(n): n calls of
+   * iteration() (which advances t.step), stopping at the first after which a weight reaches
+   * PARAM_LIMIT in size or a loss is not finite. That iteration is undone (the last healthy
+   * weights are kept on screen) and t.diverged and t.message say what happened, instead of
+   * drawing NaN. At the start and every RECORD_EVERY iterations, [t.step, metric()] joins
+   * t.history. Weights start below about 3 and stay below about 15 in runs that train. */
+  var PARAM_LIMIT = 100, RECORD_EVERY = 25;
+  ganbook.guardedRun = function (t, iteration, metric) {
+    var saved = {G: new Float64Array(t.G.params), D: new Float64Array(t.D.params)};
+    function healthy() {
+      return allFinite(t.G.params, PARAM_LIMIT) && allFinite(t.D.params, PARAM_LIMIT) &&
+             isFinite(t.loss_d) && isFinite(t.loss_g);
+    }
+    t.run = function (n) {
+      for (var j = 0; j < n && !t.diverged; j++) {
+        iteration();
+        if (!healthy()) {
+          t.G.params.set(saved.G); t.D.params.set(saved.D);
+          t.step -= 1;
+          t.diverged = true;
+          t.message = "diverged at iteration " + (t.step + 1) + ": a weight reached " +
+            PARAM_LIMIT + " in size or a loss was not finite";
+          break;
+        }
+        saved.G.set(t.G.params); saved.D.set(t.D.params);
+        if (t.step % RECORD_EVERY === 0) t.history.push([t.step, metric()]);
+      }
+      return t;
+    };
+    t.history.push([0, metric()]);
+    return t;
+  };
+
+  /* The page of a training demo: its title, the learning rates (log sliders) and k, the
+   * demo's own controls, step/play/reset buttons, the demo's canvases, a readout and a
+   * divergence warning. Returns the handle: step(n), state(), reset(settings), play(),
+   * pause(). o: title, defaults, trainer(settings), kMax; controls(parent, ui) adds inputs
+   * to ui.inputs (ui.set(key, value) changes a setting of the running trainer, ui.reset()
+   * starts afresh); layout(root) adds the canvases; draw(tr) draws and returns {m, text}
+   * (what it measured, the readout); state(tr, m) the demo's numbers (m: the last drawn, or
+   * null); sync(settings, inputs) shows its own inputs' values after a reset. */
+  ganbook.trainingDemo = function (root, o) {
+    var T = ganbook.t;
+    var L = {
+      lr_d: T({en: "D learning rate", ko: "D 학습률"}),
+      lr_g: T({en: "G learning rate", ko: "G 학습률"}),
+      k: T({en: "k (D steps per G step)", ko: "k (G 한 번에 D 스텝 수)"}),
+      step: T({en: "step ×10", ko: "10 스텝"}),
+      play: T({en: "play", ko: "재생"}),
+      pause: T({en: "pause", ko: "일시정지"}),
+      reset: T({en: "reset", ko: "초기화"}),
+      diverged: T({en: "Training diverged: the weights or losses blew up, so the last " +
+                       "finite state is shown. Lower the learning rates and reset.",
+                   ko: "학습이 발산했습니다: 가중치나 손실이 폭주해 마지막 유한한 상태를 " +
+                       "보여 줍니다. 학습률을 낮추고 초기화하세요."})
+    };
+    root.innerHTML = "";
+    el("p", root, {"class": "ganbook-demo__title"}, o.title).style.fontWeight = "bold";
+    var controls = el("div", root, {"class": "ganbook-demo__controls"});
+    var settings = {}, inputs = {}, playing = false, last = null, handle;
+    Object.keys(o.defaults).forEach(function (key) { settings[key] = o.defaults[key]; });
+    var tr = o.trainer(settings);
+    var ui = {inputs: inputs, settings: settings,
+              set: function (key, v) { settings[key] = tr.settings[key] = v; },
+              reset: function () { return handle.reset(); }};
+
+    ["lr_d", "lr_g"].forEach(function (key) {
+      inputs[key] = ganbook.slider(controls, {
+        label: L[key], min: -4, max: 1, step: 0.1, value: Math.log10(settings[key]), name: key,
+        format: function (v) { return Math.pow(10, v).toExponential(1); },
+        oninput: function (v) { ui.set(key, Math.pow(10, v)); }
+      });
+    });
+    inputs.k = ganbook.slider(controls, {
+      label: L.k, min: 1, max: o.kMax, step: 1, value: settings.k, name: "k",
+      oninput: function (v) { ui.set("k", v); }
+    });
+    o.controls(controls, ui);
+    var buttons = el("div", root, {"class": "ganbook-demo__controls"});
+    ganbook.button(buttons, L.step, function () { handle.step(10); });
+    var playButton = ganbook.button(buttons, L.play, function () {
+      if (playing) handle.pause(); else handle.play();
+    });
+    ganbook.button(buttons, L.reset, function () { handle.reset(); });
+    o.layout(root);
+    var readout = el("p", root, {"class": "ganbook-demo__readout", "aria-live": "polite"});
+    readout.style.fontFamily = "inherit";   // the monospace font has no Hangul
+    var warning = el("p", root, {"class": "ganbook-demo__warning", role: "status"});
+    warning.style.color = "#b00020";
+
+    function draw() {
+      var shown = o.draw(tr);
+      last = shown.m;
+      readout.textContent = shown.text;
+      warning.textContent = tr.diverged ? L.diverged + " (" + tr.message + ")" : "";
+    }
+
+    function frame() {
+      if (!playing) return;
+      tr.run(5);
+      draw();
+      if (tr.diverged) { handle.pause(); return; }
+      window.requestAnimationFrame(frame);
+    }
+
+    handle = {
+      step: function (n) {
+        tr.run(n === undefined ? 1 : n);
+        draw();
+        return handle.state();
+      },
+      state: function () {
+        var out = o.state(tr, last);
+        out.step = tr.step;
+        out.settings = JSON.parse(JSON.stringify(tr.settings));
+        out.loss_d = tr.loss_d; out.loss_g = tr.loss_g;
+        out.d_real = tr.d_real; out.d_fake = tr.d_fake;
+        out.diverged = tr.diverged;
+        out.message = tr.diverged ? warning.textContent : "";
+        out.playing = playing;
+        return out;
+      },
+      /* reset(): a fresh run with the controls' settings; reset(o): with the defaults
+       * overridden by o. */
+      reset: function (options) {
+        handle.pause();
+        var base = options ? o.defaults : JSON.parse(JSON.stringify(settings));
+        options = options || {};
+        Object.keys(o.defaults).forEach(function (key) {
+          settings[key] = options[key] !== undefined ? options[key] : base[key];
+        });
+        tr = o.trainer(settings);
+        // Show the new values without firing the sliders (their grid would round them).
+        ["lr_d", "lr_g"].forEach(function (key) {
+          inputs[key].value = Math.log10(settings[key]);
+          inputs[key].nextSibling.textContent = settings[key].toExponential(1);
+        });
+        inputs.k.value = settings.k;
+        inputs.k.nextSibling.textContent = String(settings.k);
+        o.sync(settings, inputs);
+        last = null;
+        draw();
+        return handle.state();
+      },
+      play: function () {
+        if (playing || tr.diverged) return;
+        playing = true;
+        playButton.textContent = L.pause;
+        window.requestAnimationFrame(frame);
+      },
+      pause: function () {
+        playing = false;
+        playButton.textContent = L.play;
+      }
+    };
+    draw();
+    // Canvas text needs the web font loaded (Hangul): draw again once the page's fonts are in.
+    if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { draw(); });
+    return handle;
   };
 
   ganbook.register = function (name, mount) {

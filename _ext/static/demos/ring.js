@@ -1,6 +1,6 @@
 /* ganbook live demo "ring": a GAN on the ring of eight Gaussians (Metz et al. 2017), trained
  * in the page (chapter 8), to watch mode hopping and collapse. Plain JavaScript on the shared
- * core (ganbook-demos.js: rng, mlp, adam), like gan1d.js.
+ * core (ganbook-demos.js: rng, mlp, adam, the training demos' run and page), like gan1d.js.
  *
  * Data: eight isotropic Gaussians of standard deviation 0.02 on a circle of radius 2, equally
  * weighted (as ganbook.toy.sample_ring). Noise z ~ N(0, I_2). G: MLP 2 -> 24 -> 24 -> 2 with
@@ -24,16 +24,11 @@
   var DEFAULTS = {seed: 1, lr_d: 0.005, lr_g: 0.005, k: 1, batch: 64, minibatch: false,
                   hidden: 24};
   var MODES = 8, RADIUS = 2, STD = 0.02, N_STD = 3, MIN_COUNT = 20, N_FIXED = 1000;
-  var LIM = 3, HEAT = 48, RECORD_EVERY = 25, PARAM_LIMIT = 100, EPS = 1e-8;
+  var LIM = 3, HEAT = 48, EPS = 1e-8;
   var CENTRES = [];
   for (var c = 0; c < MODES; c++) {
     CENTRES.push([RADIUS * Math.cos(2 * Math.PI * c / MODES),
                   RADIUS * Math.sin(2 * Math.PI * c / MODES)]);
-  }
-
-  function allFinite(a, limit) {
-    for (var i = 0; i < a.length; i++) if (!(Math.abs(a[i]) < limit)) return false;
-    return true;
   }
 
   /* The minibatch feature of n rows of 2-D points: s and ds/dx (n x 2). */
@@ -52,14 +47,8 @@
   }
 
   function trainer(options) {
-    var s = {};
-    Object.keys(DEFAULTS).forEach(function (key) {
-      s[key] = options && options[key] !== undefined ? options[key] : DEFAULTS[key];
-    });
-    ["lr_d", "lr_g"].forEach(function (key) {
-      if (!(s[key] > 0 && isFinite(s[key]))) throw new Error("ring: " + key + " must be > 0");
-    });
-    s.k = Math.round(s.k); s.batch = Math.round(s.batch); s.minibatch = !!s.minibatch;
+    var s = ganbook.trainingSettings("ring", DEFAULTS, options);
+    s.minibatch = !!s.minibatch;
     if (!(s.k >= 1) || !(s.batch >= 2)) throw new Error("ring: k >= 1 and batch >= 2");
 
     var rng = ganbook.rng(s.seed), inD = s.minibatch ? 3 : 2;
@@ -70,7 +59,6 @@
     for (var i = 0; i < 2 * N_FIXED; i++) fixed[i] = rng.normal();
     var t = {settings: s, G: G, D: D, step: 0, diverged: false, message: "",
              loss_d: NaN, loss_g: NaN, d_real: NaN, d_fake: NaN, s_real: NaN, history: []};
-    var saved = {G: new Float64Array(G.params), D: new Float64Array(D.params)};
 
     function dataBatch(m) {
       var out = new Float64Array(2 * m);
@@ -148,11 +136,6 @@
       t.step += 1;
     }
 
-    function healthy() {
-      return allFinite(G.params, PARAM_LIMIT) && allFinite(D.params, PARAM_LIMIT) &&
-             isFinite(t.loss_d) && isFinite(t.loss_g);
-    }
-
     /* Samples of the fixed noise, coverage, and D on a HEAT x HEAT grid over [-LIM, LIM]^2. */
     t.measure = function (withHeat) {
       var x = new Float64Array(G.forward(fixed, N_FIXED)), counts = [], good = 0, i, c;
@@ -187,27 +170,11 @@
       return out;
     };
 
-    t.run = function (n) {
-      for (var j = 0; j < n && !t.diverged; j++) {
-        iteration();
-        if (!healthy()) {
-          G.params.set(saved.G); D.params.set(saved.D);
-          t.step -= 1;
-          t.diverged = true;
-          t.message = "diverged at iteration " + (t.step + 1) + ": a weight reached " +
-            PARAM_LIMIT + " in size or a loss was not finite";
-          break;
-        }
-        saved.G.set(G.params); saved.D.set(D.params);
-        if (t.step % RECORD_EVERY === 0) t.history.push([t.step, t.measure(false).modes_covered]);
-      }
-      return t;
-    };
-    t.history.push([0, t.measure(false).modes_covered]);
-    return t;
+    return ganbook.guardedRun(t, iteration, function () {
+      return t.measure(false).modes_covered;
+    });
   }
 
-  function toArray(a) { return Array.prototype.slice.call(a); }
   function dump(t) {
     var m = t.measure(false);
     return {step: t.step, modes_covered: m.modes_covered, counts: m.counts,
@@ -233,73 +200,36 @@
     var L = {
       title: T({en: "A GAN on a ring of eight Gaussians, trained in your browser",
                 ko: "브라우저에서 학습하는 8개 가우시안 고리 GAN"}),
-      lr_d: T({en: "D learning rate", ko: "D 학습률"}),
-      lr_g: T({en: "G learning rate", ko: "G 학습률"}),
-      k: T({en: "k (D steps per G step)", ko: "k (G 한 번에 D 스텝 수)"}),
       remedy: T({en: "minibatch features", ko: "미니배치 특징"}),
       off: T({en: "off", ko: "끄기"}),
       on: T({en: "on (batch standard deviation)", ko: "켜기 (배치 표준편차)"}),
-      step: T({en: "step ×10", ko: "10 스텝"}),
-      play: T({en: "play", ko: "재생"}),
-      pause: T({en: "pause", ko: "일시정지"}),
-      reset: T({en: "reset", ko: "초기화"}),
       heat: T({en: "D(x): blue < 1/2 < red; data modes (circles), G(z) (green)",
                ko: "D(x): 파랑 < 1/2 < 빨강; 데이터 모드(원), G(z)(초록)"}),
       x1: T({en: "x₁", ko: "x₁"}), x2: T({en: "x₂", ko: "x₂"}),
       covTitle: T({en: "modes covered (of 8)", ko: "덮은 모드 수 (8개 중)"}),
       iter: T({en: "iteration", ko: "반복"}),
-      modes: T({en: "modes", ko: "모드"}),
-      diverged: T({en: "Training diverged: the weights or losses blew up, so the last " +
-                       "finite state is shown. Lower the learning rates and reset.",
-                   ko: "학습이 발산했습니다: 가중치나 손실이 폭주해 마지막 유한한 상태를 " +
-                       "보여 줍니다. 학습률을 낮추고 초기화하세요."})
+      modes: T({en: "modes", ko: "모드"})
     };
-    root.innerHTML = "";
-    el("p", root, {"class": "ganbook-demo__title"}, L.title).style.fontWeight = "bold";
-    var controls = el("div", root, {"class": "ganbook-demo__controls"});
-    var settings = {}, inputs = {}, playing = false;
-    Object.keys(DEFAULTS).forEach(function (key) { settings[key] = DEFAULTS[key]; });
-    var tr = trainer(settings);
+    var main, cov, off = el("canvas", null, {width: HEAT, height: HEAT});
 
-    function logSlider(key, label) {
-      inputs[key] = ganbook.slider(controls, {
-        label: label, min: -4, max: 1, step: 0.1, value: Math.log10(settings[key]), name: key,
-        format: function (v) { return Math.pow(10, v).toExponential(1); },
-        oninput: function (v) { settings[key] = tr.settings[key] = Math.pow(10, v); }
+    function controls(parent, ui) {
+      ui.inputs.minibatch = ganbook.select(parent, {
+        label: L.remedy, value: ui.settings.minibatch ? "on" : "off", name: "minibatch",
+        options: [{value: "off", label: L.off}, {value: "on", label: L.on}],
+        // D's input changes size: the remedy starts a fresh run
+        onchange: function (v) { ui.settings.minibatch = v === "on"; ui.reset(); }
       });
     }
-    logSlider("lr_d", L.lr_d);
-    logSlider("lr_g", L.lr_g);
-    inputs.k = ganbook.slider(controls, {
-      label: L.k, min: 1, max: 5, step: 1, value: settings.k, name: "k",
-      oninput: function (v) { settings.k = tr.settings.k = v; }
-    });
-    inputs.minibatch = ganbook.select(controls, {
-      label: L.remedy, value: settings.minibatch ? "on" : "off", name: "minibatch",
-      options: [{value: "off", label: L.off}, {value: "on", label: L.on}],
-      // D's input changes size: the remedy starts a fresh run
-      onchange: function (v) { settings.minibatch = v === "on"; handle.reset(); }
-    });
-    var buttons = el("div", root, {"class": "ganbook-demo__controls"});
-    ganbook.button(buttons, L.step, function () { handle.step(10); });
-    var playButton = ganbook.button(buttons, L.play, function () {
-      if (playing) handle.pause(); else handle.play();
-    });
-    ganbook.button(buttons, L.reset, function () { handle.reset(); });
-    var row = el("div", root);
-    row.style.display = "flex"; row.style.flexWrap = "wrap"; row.style.gap = "0.5em";
-    var main = el("canvas", row, {width: 400, height: 400});
-    var cov = el("canvas", row, {width: 320, height: 220});
-    var readout = el("p", root, {"class": "ganbook-demo__readout", "aria-live": "polite"});
-    readout.style.fontFamily = "inherit";   // the monospace font has no Hangul
-    var warning = el("p", root, {"class": "ganbook-demo__warning", role: "status"});
-    warning.style.color = "#b00020";
-    var off = el("canvas", null, {width: HEAT, height: HEAT});
-    var last = null;
 
-    function draw() {
+    function layout(parent) {
+      var row = el("div", parent);
+      row.style.display = "flex"; row.style.flexWrap = "wrap"; row.style.gap = "0.5em";
+      main = el("canvas", row, {width: 400, height: 400});
+      cov = el("canvas", row, {width: 320, height: 220});
+    }
+
+    function draw(tr) {
       var m = tr.measure(true);
-      last = m;
       var p = ganbook.plot(main, {xlim: [-LIM, LIM], ylim: [-LIM, LIM], xlabel: L.x1,
                                   ylabel: L.x2, title: L.heat});
       var octx = off.getContext("2d"), img = octx.createImageData(HEAT, HEAT);
@@ -326,78 +256,29 @@
       var q = ganbook.plot(cov, {xlim: [0, Math.max(100, tr.step)], ylim: [0, 8.5],
                                  xlabel: L.iter, ylabel: L.modes, title: L.covTitle});
       q.line(hx, hy, {color: "#2ca02c", width: 1.5});
-      readout.textContent = T({en: "iteration ", ko: "반복 "}) + tr.step + "   " +
+      return {m: m, text: T({en: "iteration ", ko: "반복 "}) + tr.step + "   " +
         T({en: "modes covered ", ko: "덮은 모드 "}) + m.modes_covered + "/8   " +
         T({en: "samples within 3σ of a mode ", ko: "모드의 3σ 안 표본 "}) +
         (100 * m.high_quality).toFixed(0) + "%   D loss " +
         (isFinite(tr.loss_d) ? tr.loss_d.toFixed(3) : "–") + "   G loss " +
-        (isFinite(tr.loss_g) ? tr.loss_g.toFixed(3) : "–");
-      warning.textContent = tr.diverged ? L.diverged + " (" + tr.message + ")" : "";
+        (isFinite(tr.loss_g) ? tr.loss_g.toFixed(3) : "–")};
     }
 
-    function frame() {
-      if (!playing) return;
-      tr.run(5);
-      draw();
-      if (tr.diverged) { handle.pause(); return; }
-      window.requestAnimationFrame(frame);
+    function state(tr, last) {
+      var m = last || tr.measure(false);
+      return {modes_covered: m.modes_covered, counts: m.counts.slice(),
+              high_quality: m.high_quality, n_modes: MODES,
+              coverage_history: tr.history.map(function (h) { return h.slice(); }),
+              heat_range: m.heat ? [Math.min.apply(null, m.heat), Math.max.apply(null, m.heat)]
+                : null};
     }
 
-    var handle = {
-      step: function (n) {
-        tr.run(n === undefined ? 1 : n);
-        draw();
-        return handle.state();
-      },
-      state: function () {
-        var m = last || tr.measure(false);
-        return {
-          step: tr.step, settings: JSON.parse(JSON.stringify(tr.settings)),
-          modes_covered: m.modes_covered, counts: m.counts.slice(),
-          high_quality: m.high_quality, n_modes: MODES,
-          coverage_history: tr.history.map(function (h) { return h.slice(); }),
-          loss_d: tr.loss_d, loss_g: tr.loss_g, d_real: tr.d_real, d_fake: tr.d_fake,
-          heat_range: m.heat ? [Math.min.apply(null, m.heat), Math.max.apply(null, m.heat)]
-            : null,
-          diverged: tr.diverged, message: tr.diverged ? warning.textContent : "",
-          playing: playing
-        };
-      },
-      /* reset(): a fresh run with the controls' settings; reset(o): with the defaults
-       * overridden by o. */
-      reset: function (options) {
-        handle.pause();
-        var base = options ? DEFAULTS : JSON.parse(JSON.stringify(settings));
-        options = options || {};
-        Object.keys(DEFAULTS).forEach(function (key) {
-          settings[key] = options[key] !== undefined ? options[key] : base[key];
-        });
-        tr = trainer(settings);
-        ["lr_d", "lr_g"].forEach(function (key) {
-          inputs[key].value = Math.log10(settings[key]);
-          inputs[key].nextSibling.textContent = settings[key].toExponential(1);
-        });
-        inputs.k.value = settings.k;
-        inputs.k.nextSibling.textContent = String(settings.k);
-        inputs.minibatch.value = settings.minibatch ? "on" : "off";
-        last = null;
-        draw();
-        return handle.state();
-      },
-      play: function () {
-        if (playing || tr.diverged) return;
-        playing = true;
-        playButton.textContent = L.pause;
-        window.requestAnimationFrame(frame);
-      },
-      pause: function () {
-        playing = false;
-        playButton.textContent = L.play;
-      }
-    };
-    draw();
-    // Canvas text needs the web font loaded (Hangul): draw again once the page's fonts are in.
-    if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { draw(); });
-    return handle;
+    function sync(settings, inputs) {
+      inputs.minibatch.value = settings.minibatch ? "on" : "off";
+    }
+
+    return ganbook.trainingDemo(root, {
+      title: L.title, defaults: DEFAULTS, trainer: trainer, kMax: 5, controls: controls,
+      layout: layout, draw: draw, state: state, sync: sync});
   });
 }());
