@@ -31,11 +31,11 @@ def pytest_configure(config):
 
 
 # pytest-xdist (`--dist loadscope`) runs each file on one worker, so each notebook's cells run
-# in order in one kernel. Files go out longest first; chapter 7, which evaluates the run that
-# chapter 6 trains, goes last (were it earlier, it would wait for that run:
+# in order in one kernel. Files go out longest first; chapters 7 and 9, which use the run that
+# chapter 6 trains, go last (were they earlier, they would wait for that run:
 # ganbook.train.load_or_train_default holds a lock while the run is being trained).
 FIRST = ("08_gan_failures.ipynb", "06_mnist_gan.ipynb")
-LAST = ("07_evaluating_gans.ipynb",)
+LAST = ("09_wasserstein_gan.ipynb", "07_evaluating_gans.ipynb")
 
 
 def _order(item) -> int:
