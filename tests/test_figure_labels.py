@@ -68,6 +68,16 @@ def test_executed_figures_have_no_untranslated_text(notebook):
     assert missing == []
 
 
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_figure_has_a_korean_rendering(notebook):
+    """The notebook was executed by `make execute`: each figure carries its Korean drawing."""
+    outputs = [output for output in fl.notebook_outputs(json.loads(notebook.read_text()))
+               if "image/png" in output.get("data", {})]
+    assert all(fl.translated_png(output, "ko") for output in outputs), (
+        f"{notebook.name}: a figure has no Korean rendering; re-run it with "
+        f"`python -m booktools.execute book/{notebook.name}`")
+
+
 def test_static_inventory():
     code = ('ax.set_title("Losses"); ax.plot(x, label=f"step {n}")\n'
             'ax.set_xlabel("p_data"); plt.legend(["real", "fake"]); ax.text(0, 1, "5 " + "nats")')

@@ -9,6 +9,7 @@ output's metadata for the Korean edition.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import time
@@ -44,8 +45,31 @@ def execute_notebook(path: Path, timeout: int = 1800) -> float:
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
+    prune_widget_state(notebook)
     nbformat.write(notebook, path)
     return elapsed
+
+
+def prune_widget_state(notebook: dict) -> int:
+    """Drop saved widget models that no output shows (nbclient keeps the models of earlier
+    executions, e.g. of a widget the notebook no longer has); returns how many went."""
+    state = (notebook.get("metadata", {}).get("widgets", {})
+             .get("application/vnd.jupyter.widget-state+json", {}).get("state"))
+    if not state:
+        return 0
+    text = json.dumps(notebook["cells"])
+    wanted = set(re.findall(r'"model_id": "([0-9a-f]+)"', text))
+    todo = list(wanted)
+    while todo:  # models that shown models refer to ("IPY_MODEL_<id>")
+        model = state.get(todo.pop())
+        for child in re.findall(r"IPY_MODEL_([0-9a-f]+)", json.dumps(model or {})):
+            if child not in wanted:
+                wanted.add(child)
+                todo.append(child)
+    stale = [key for key in state if key not in wanted]
+    for key in stale:
+        del state[key]
+    return len(stale)
 
 
 def main(argv=None) -> int:
